@@ -1,0 +1,94 @@
+# eksa.anywhere — one entry point for set-up, the demo and every gate.
+#   make demo   the main job (README)
+#   make test   every gate (what CI runs)
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+ROOT        := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+VENV        := $(ROOT)/.venv
+VENV_PYTHON := $(VENV)/bin/python
+VENV_BIN    := $(VENV)/bin
+BUILD       := $(ROOT)/.build
+COLL_DIR    := $(BUILD)/ansible_collections/eksa/anywhere
+INSTALL_DIR := $(BUILD)/installed
+SHARED_DIR  ?= $(abspath $(ROOT)/../shared)
+export EKSA_SHARED_DIR ?= $(SHARED_DIR)
+export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
+export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export PATH := $(VENV_BIN):$(PATH)
+
+.PHONY: help
+help: ## list the targets
+	@grep -hE '^[a-zA-Z0-9_-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
+
+# ---------------------------------------------------------------------------- set-up
+$(VENV)/.stamp: requirements.txt requirements-dev.txt scripts/find-python.sh
+	@py=$$(scripts/find-python.sh) || exit 1; \
+	  if [ ! -x "$(VENV_PYTHON)" ] || ! "$(VENV_PYTHON)" -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    rm -rf "$(VENV)"; echo "creating $(VENV) with $$py"; "$$py" -m venv "$(VENV)"; fi
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp ## create the project virtual environment (.venv)
+
+# The collection as Ansible sees it: ansible_collections/eksa/anywhere (tracked + new files only).
+.PHONY: collection-tree
+collection-tree:
+	@rm -rf "$(COLL_DIR)" && mkdir -p "$(COLL_DIR)" "$(ANSIBLE_LOCAL_TEMP)" "$(ANSIBLE_HOME)"
+	@cd "$(ROOT)" && git ls-files -co --exclude-standard -z | xargs -0 -r -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
+	  | tar --null -T - -cf - | tar -xf - -C "$(COLL_DIR)"
+
+# ---------------------------------------------------------------------------- main job
+DEMO_DIR     ?= $(ROOT)/demo
+DEMO_CLUSTER ?= demo
+
+.PHONY: demo
+demo: venv collection-tree ## the main job: generate, fill and validate a cluster spec (create comes with the lab)
+	cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo.yml \
+	  -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
+
+# ---------------------------------------------------------------------------- gates
+.PHONY: test
+test: venv unit sanity lint build-doc ## every gate (what CI runs)
+	@echo "all gates passed"
+
+.PHONY: unit
+unit: venv ## pytest unit tests of module_utils and modules
+	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/unit -q -p no:cacheprovider
+
+SANITY_PYTHON ?= $(shell $(VENV_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+.PHONY: sanity
+sanity: venv collection-tree ## ansible-test sanity
+	cd "$(COLL_DIR)" && $(VENV_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
+
+.PHONY: lint
+lint: venv ## ansible-lint, profile production
+	cd "$(ROOT)" && $(VENV_BIN)/ansible-lint --profile production --offline
+
+.PHONY: build
+build: venv collection-tree ## ansible-galaxy collection build + install into a temporary path
+	@rm -rf "$(INSTALL_DIR)" && mkdir -p "$(INSTALL_DIR)"
+	cd "$(COLL_DIR)" && $(VENV_BIN)/ansible-galaxy collection build --force --output-path "$(BUILD)"
+	$(VENV_BIN)/ansible-galaxy collection install --force -p "$(INSTALL_DIR)" "$(BUILD)"/eksa-anywhere-*.tar.gz
+
+.PHONY: build-doc
+build-doc: build ## ansible-doc of every module from the installed build
+	@set -e; mods=$$(ls "$(ROOT)"/plugins/modules/*.py | xargs -n1 basename | sed 's/\.py$$//' | grep -v '^__'); \
+	for m in $$mods; do \
+	  echo "ansible-doc eksa.anywhere.$$m"; \
+	  ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc "eksa.anywhere.$$m" > /dev/null; \
+	done
+	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t role -l eksa.anywhere > /dev/null
+
+.PHONY: changelog
+changelog: venv ## lint the changelog fragments
+	cd "$(ROOT)" && $(VENV_BIN)/antsibull-changelog lint
+
+.PHONY: clean
+clean: ## remove build output (keeps .venv)
+	rm -rf "$(BUILD)"
+
+-include tests/lab/lab.mk
