@@ -1,0 +1,697 @@
+#!/usr/bin/env python3
+"""eksa.anywhere test lab driver.
+
+Subcommands:
+  build   build (once, cached by version) etcd, kube-apiserver, kube-controller-manager, kubectl,
+          the lab vCenter simulator, govc, clusterctl and kind
+  up      build if needed, then start etcd, two API servers (bootstrap, workload) with a
+          kube-controller-manager each, the vCenter simulator (seeded from inventory.yaml), generate
+          the lab Bundles manifest and clusterctl repository, and start capi-sim
+  down    stop everything started by `up` and remove the state dir
+  status  show the lab processes and endpoints (exit 1 when the lab is not fully up)
+  env     print shell `export` lines (LAB_BOOTSTRAP_KUBECONFIG, ... LAB_BIN)
+
+Cache dir:  ${LAB_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/eksa-anywhere-lab}
+State dir:  ${LAB_STATE_DIR:-${TMPDIR:-/tmp}/eksa-anywhere-lab-state}
+Everything binds 127.0.0.1 only.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+LAB_DIR = Path(__file__).resolve().parent
+REPO_ROOT = LAB_DIR.parent.parent
+sys.path.insert(0, str(LAB_DIR))
+
+# --- pinned versions -------------------------------------------------------------------------
+K8S_VERSION = "v1.34.4"
+ETCD_VERSION = "v3.6.16"
+GOVMOMI_VERSION = "v0.46.3"  # vcsim (our main in go/vcsim) and govc
+CLUSTERCTL_VERSION = "v1.13.5"
+KIND_VERSION = "v0.33.0"
+
+VSPHERE_USER = "administrator@vsphere.local"
+VSPHERE_PASSWORD = "Lab-Passw0rd!"
+
+GO = os.environ.get("LAB_GO", shutil.which("go") or "/usr/local/go/bin/go")
+
+
+class LabError(Exception):
+    pass
+
+
+def log(msg: str) -> None:
+    print(f"lab: {msg}", file=sys.stderr, flush=True)
+
+
+def cache_dir() -> Path:
+    if os.environ.get("LAB_CACHE_DIR"):
+        return Path(os.environ["LAB_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "eksa-anywhere-lab"
+
+
+def state_dir() -> Path:
+    if os.environ.get("LAB_STATE_DIR"):
+        return Path(os.environ["LAB_STATE_DIR"])
+    return Path(os.environ.get("TMPDIR") or "/tmp") / "eksa-anywhere-lab-state"
+
+
+def shared_dir() -> Path:
+    return Path(os.environ.get("EKSA_SHARED_DIR") or (REPO_ROOT.parent / "shared")).resolve()
+
+
+def bin_dir() -> Path:
+    return cache_dir() / "bin"
+
+
+# --- build -------------------------------------------------------------------------------------
+
+def _hash_files(*paths: Path) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        for f in sorted(p.rglob("*")) if p.is_dir() else [p]:
+            if f.is_file():
+                h.update(f.name.encode())
+                h.update(f.read_bytes())
+    return h.hexdigest()[:10]
+
+
+def _k8s_ldflags(version: str) -> str:
+    major, minor = version.lstrip("v").split(".")[:2]
+    flags = ["-s", "-w"]
+    for pkg in ("k8s.io/component-base/version", "k8s.io/client-go/pkg/version"):
+        flags += [
+            f"-X {pkg}.gitVersion={version}",
+            f"-X {pkg}.gitMajor={major}",
+            f"-X {pkg}.gitMinor={minor}",
+            f"-X {pkg}.gitTreeState=clean",
+            f"-X {pkg}.buildDate=1970-01-01T00:00:00Z",
+        ]
+    return " ".join(flags)
+
+
+def _go_env() -> dict:
+    env = dict(os.environ)
+    env.setdefault("GOFLAGS", "-buildvcs=false")
+    env["CGO_ENABLED"] = env.get("CGO_ENABLED", "0")
+    if os.environ.get("LAB_GOTOOLCHAIN"):
+        env["GOTOOLCHAIN"] = os.environ["LAB_GOTOOLCHAIN"]
+    return env
+
+
+_MOD_ERR = re.compile(r"([A-Za-z0-9.\-]+\.[A-Za-z]{2,}(?:/[^\s@:]+)*)@(v[^\s:]+): (.+)")
+
+
+def _explain_go_failure(what: str, out: str) -> LabError:
+    """Turn go command output into an error that names the module that could not be fetched."""
+    lines = out.strip().splitlines()
+    for line in lines:
+        m = _MOD_ERR.search(line)
+        if m and any(k in line for k in ("reading", "download", "verifying", "unrecognized import", "not found",
+                                          "dial tcp", "lookup", "proxyconnect", "Forbidden", "invalid version",
+                                          "GOTOOLCHAIN", "toolchain", "i/o timeout", "connection refused")):
+            return LabError(
+                f"{what}: cannot fetch Go module {m.group(1)}@{m.group(2)}: {m.group(3)}\n"
+                + "\n".join(lines[-15:]))
+    if "toolchain" in out:
+        return LabError(f"{what}: Go toolchain problem (set LAB_GOTOOLCHAIN, e.g. go1.27.3):\n" + "\n".join(lines[-15:]))
+    return LabError(f"{what} failed:\n" + "\n".join(lines[-25:]))
+
+
+def _run_go(args: list[str], cwd: Path, what: str) -> float:
+    t0 = time.monotonic()
+    log(f"{what}: go {' '.join(args)}")
+    p = subprocess.run([GO, *args], cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                       text=True)
+    if p.returncode != 0:
+        raise _explain_go_failure(what, p.stdout)
+    dt = time.monotonic() - t0
+    log(f"{what}: done in {dt:.0f}s")
+    return dt
+
+
+def _targets() -> dict:
+    """name -> (version key, list of binaries, build function)."""
+    go = LAB_DIR / "go"
+    return {
+        "k8s": (f"{K8S_VERSION}-{_hash_files(go / 'k8s')}", ["kube-apiserver", "kube-controller-manager", "kubectl"]),
+        "etcd": (f"{ETCD_VERSION}-{_hash_files(go / 'etcd')}", ["etcd"]),
+        "vcsim": (f"{GOVMOMI_VERSION}-{_hash_files(go / 'vcsim')}", ["lab-vcsim"]),
+        "govc": (GOVMOMI_VERSION, ["govc"]),
+        "clusterctl": (CLUSTERCTL_VERSION, ["clusterctl"]),
+        "kind": (KIND_VERSION, ["kind"]),
+    }
+
+
+def _target_dir(name: str, key: str) -> Path:
+    return cache_dir() / "versions" / name / key
+
+
+def _build_target(name: str, out: Path) -> float:
+    go = LAB_DIR / "go"
+    tmp = out.with_name(out.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    o = str(tmp) + "/"
+    if name == "k8s":
+        # One go build invocation for the three commands: shared packages compile once.
+        dt = _run_go(["build", "-trimpath", "-ldflags", _k8s_ldflags(K8S_VERSION), "-o", o,
+                      "k8s.io/kubernetes/cmd/kube-apiserver", "k8s.io/kubernetes/cmd/kube-controller-manager",
+                      "k8s.io/kubernetes/cmd/kubectl"], go / "k8s", f"build kubernetes {K8S_VERSION}")
+    elif name == "etcd":
+        dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "etcd"), "go.etcd.io/etcd/server/v3"],
+                     go / "etcd", f"build etcd {ETCD_VERSION}")
+    elif name == "vcsim":
+        dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
+                     go / "vcsim", f"build vcsim (govmomi {GOVMOMI_VERSION})")
+    else:
+        pkg = {
+            "govc": f"github.com/vmware/govmomi/govc@{GOVMOMI_VERSION}",
+            "clusterctl": f"sigs.k8s.io/cluster-api/cmd/clusterctl@{CLUSTERCTL_VERSION}",
+            "kind": f"sigs.k8s.io/kind@{KIND_VERSION}",
+        }[name]
+        ld = "-s -w"
+        if name == "clusterctl":
+            ld += f" -X sigs.k8s.io/cluster-api/version.gitVersion={CLUSTERCTL_VERSION}" \
+                  f" -X sigs.k8s.io/cluster-api/version.gitMajor=1 -X sigs.k8s.io/cluster-api/version.gitMinor=13" \
+                  f" -X sigs.k8s.io/cluster-api/version.gitTreeState=clean"
+        if name == "govc":
+            ld += f" -X github.com/vmware/govmomi/cli/flags.BuildVersion={GOVMOMI_VERSION.lstrip('v')}"
+        env_gobin = dict(GOBIN=str(tmp))
+        os.environ.update(env_gobin)
+        try:
+            dt = _run_go(["install", "-trimpath", "-ldflags", ld, pkg], LAB_DIR, f"install {pkg}")
+        finally:
+            os.environ.pop("GOBIN", None)
+    shutil.rmtree(out, ignore_errors=True)
+    tmp.rename(out)
+    return dt
+
+
+def build(only: list[str] | None = None) -> dict:
+    """Build every missing binary into the cache; link them into <cache>/bin. Returns build times."""
+    if not Path(GO).exists() and not shutil.which(GO):
+        raise LabError(f"go not found (looked for {GO}); set LAB_GO")
+    times = {}
+    bd = bin_dir()
+    bd.mkdir(parents=True, exist_ok=True)
+    for name, (key, binaries) in _targets().items():
+        if only and name not in only:
+            continue
+        out = _target_dir(name, key)
+        if not all((out / b).exists() for b in binaries):
+            times[name] = _build_target(name, out)
+        for b in binaries:
+            link = bd / b
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(out / b)
+    timings = cache_dir() / "build-times.json"
+    if times:
+        old = json.loads(timings.read_text()) if timings.exists() else {}
+        old.update({k: round(v, 1) for k, v in times.items()})
+        timings.write_text(json.dumps(old, indent=1))
+    return times
+
+
+def gen_gomod(version: str) -> None:
+    """Regenerate go/k8s/go.mod for k8s.io/kubernetes <version> (staging modules replaced by v0.X.Y)."""
+    d = LAB_DIR / "go" / "k8s"
+    p = subprocess.run([GO, "mod", "download", "-json", f"k8s.io/kubernetes@{version}"], cwd=d, env=_go_env(),
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise _explain_go_failure("download k8s.io/kubernetes", p.stdout + p.stderr)
+    info = json.loads(p.stdout)
+    gomod = Path(info["GoMod"]).read_text()
+    staging = re.findall(r"^\s+(k8s\.io/\S+) v0\.0\.0$", gomod, re.M)
+    goline = re.search(r"^go (\S+)$", gomod, re.M).group(1)
+    minor = version.lstrip("v").split(".", 1)[1]
+    lines = [
+        "// Scratch module that builds kube-apiserver, kube-controller-manager and kubectl",
+        f"// from k8s.io/kubernetes {version}. Generated by tests/lab/lab.py gen-gomod; do not edit by hand.",
+        "module eksa.anywhere/lab/k8s", "", f"go {goline}", "", f"require k8s.io/kubernetes {version}", "",
+        "replace (",
+        *[f"\t{m} => {m} v0.{minor}" for m in staging],
+        ")", "",
+    ]
+    (d / "go.mod").write_text("\n".join(lines))
+    (d / "go.sum").unlink(missing_ok=True)
+    p = subprocess.run([GO, "mod", "tidy"], cwd=d, env=_go_env(), capture_output=True, text=True)
+    if p.returncode != 0:
+        raise _explain_go_failure("go mod tidy (k8s)", p.stdout + p.stderr)
+    log(f"go/k8s/go.mod regenerated for {version} ({len(staging)} staging modules)")
+
+
+# --- PKI ---------------------------------------------------------------------------------------
+
+def _pki(sd: Path) -> dict:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec, rsa
+    from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+    import ipaddress
+
+    pki = sd / "pki"
+    pki.mkdir(parents=True, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc)
+
+    def key():
+        return ec.generate_private_key(ec.SECP256R1())
+
+    def write_key(k, path):
+        path.write_bytes(k.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.NoEncryption()))
+        path.chmod(0o600)
+
+    def name(cn, org=None):
+        attrs = [x509.NameAttribute(NameOID.COMMON_NAME, cn)]
+        if org:
+            attrs.append(x509.NameAttribute(NameOID.ORGANIZATION_NAME, org))
+        return x509.Name(attrs)
+
+    ca_key = key()
+    ca = (x509.CertificateBuilder().subject_name(name("eksa-anywhere-lab-ca")).issuer_name(name("eksa-anywhere-lab-ca"))
+          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+          .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=30))
+          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
+                                       content_commitment=False, key_encipherment=False, data_encipherment=False,
+                                       key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+          .sign(ca_key, hashes.SHA256()))
+    (pki / "ca.crt").write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    write_key(ca_key, pki / "ca.key")
+
+    def issue(base, cn, org=None, server_names=(), client=False):
+        k = key()
+        b = (x509.CertificateBuilder().subject_name(name(cn, org)).issuer_name(ca.subject).public_key(k.public_key())
+             .serial_number(x509.random_serial_number())
+             .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=30))
+             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+             .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+             .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH] if client
+                                                  else [ExtendedKeyUsageOID.SERVER_AUTH]), critical=False))
+        if server_names:
+            sans = []
+            for n in server_names:
+                try:
+                    sans.append(x509.IPAddress(ipaddress.ip_address(n)))
+                except ValueError:
+                    sans.append(x509.DNSName(n))
+            b = b.add_extension(x509.SubjectAlternativeName(sans), critical=False)
+        c = b.sign(ca_key, hashes.SHA256())
+        (pki / f"{base}.crt").write_bytes(c.public_bytes(serialization.Encoding.PEM))
+        write_key(k, pki / f"{base}.key")
+        return c
+
+    api_names = ["127.0.0.1", "localhost", "10.96.0.1", "kubernetes", "kubernetes.default",
+                 "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"]
+    issue("apiserver", "kube-apiserver", server_names=api_names)
+    issue("admin", "lab-admin", org="system:masters", client=True)
+    issue("kcm", "system:kube-controller-manager", client=True)
+    vc = issue("vcsim", "127.0.0.1", server_names=["127.0.0.1", "localhost"])
+    sa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    write_key(sa, pki / "sa.key")
+    (pki / "sa.pub").write_bytes(sa.public_key().public_bytes(serialization.Encoding.PEM,
+                                                                serialization.PublicFormat.SubjectPublicKeyInfo))
+    fp = vc.fingerprint(hashes.SHA1()).hex().upper()
+    return {"thumbprint": ":".join(fp[i:i + 2] for i in range(0, len(fp), 2))}
+
+
+# --- processes ---------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _pid_alive(pid: int, expect: str | None = None) -> bool:
+    try:
+        os.kill(pid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        if ") Z" in stat:
+            return False
+        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return False
+    return expect is None or expect in cmd
+
+
+def _start(sd: Path, name: str, argv: list[str], env: dict | None = None) -> int:
+    logs = sd / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    with open(logs / f"{name}.log", "ab") as lf:
+        p = subprocess.Popen(argv, stdout=lf, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                             start_new_session=True, env=env or os.environ.copy(), cwd=sd)
+    (sd / "pids").mkdir(exist_ok=True)
+    match = argv[1] if "python" in Path(argv[0]).name else argv[0]
+    (sd / "pids" / f"{name}.pid").write_text(json.dumps({"pid": p.pid, "match": match}))
+    return p.pid
+
+
+def _stop_all(sd: Path, timeout: float = 15) -> list[str]:
+    stopped = []
+    pdir = sd / "pids"
+    if not pdir.is_dir():
+        return stopped
+    entries = []
+    for f in pdir.glob("*.pid"):
+        try:
+            info = json.loads(f.read_text())
+        except ValueError:
+            continue
+        entries.append((f, info))
+    # stop dependents first: capi-sim, controller managers, api servers, vcsim, etcd last
+    order = ["capi-sim", "kcm-", "apiserver-", "vcsim", "etcd"]
+    entries.sort(key=lambda e: next((i for i, p in enumerate(order) if e[0].stem.startswith(p)), 99))
+    for f, info in entries:
+        pid, match = info["pid"], info.get("match")
+        if _pid_alive(pid, match):
+            try:
+                os.killpg(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline and _pid_alive(pid, match):
+                time.sleep(0.1)
+            if _pid_alive(pid, match):
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                time.sleep(0.2)
+            stopped.append(f.stem)
+        f.unlink(missing_ok=True)
+    return stopped
+
+
+def _wait(what: str, fn, timeout: float, sd: Path, logname: str | None = None):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        try:
+            r = fn()
+            if r:
+                return r
+        except Exception as e:  # noqa: BLE001
+            last = e
+        if logname:
+            info = json.loads((sd / "pids" / f"{logname}.pid").read_text())
+            if not _pid_alive(info["pid"]):
+                tail = (sd / "logs" / f"{logname}.log").read_text(errors="replace")[-3000:]
+                raise LabError(f"{what}: process exited; log tail:\n{tail}")
+        time.sleep(0.2)
+    raise LabError(f"timed out waiting for {what} ({last})")
+
+
+def _kubeconfig(path: Path, server: str, pki: Path, user: str, cert: str, cluster: str) -> None:
+    import base64
+    import yaml
+
+    def b64(p):
+        return base64.b64encode((pki / p).read_bytes()).decode()
+
+    cfg = {
+        "apiVersion": "v1", "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": {"server": server, "certificate-authority-data": b64("ca.crt")}}],
+        "users": [{"name": user, "user": {"client-certificate-data": b64(f"{cert}.crt"),
+                                          "client-key-data": b64(f"{cert}.key")}}],
+        "contexts": [{"name": f"{user}@{cluster}", "context": {"cluster": cluster, "user": user}}],
+        "current-context": f"{user}@{cluster}",
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        yaml.safe_dump(cfg, f)
+    path.chmod(0o600)
+
+
+def _https_ok(url: str, pki: Path) -> bool:
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.crt"))
+    ctx.load_cert_chain(str(pki / "admin.crt"), str(pki / "admin.key"))
+    import urllib.request
+    with urllib.request.urlopen(url, context=ctx, timeout=2) as r:
+        return r.status == 200
+
+
+def _http_ok(url: str) -> bool:
+    import urllib.request
+    with urllib.request.urlopen(url, timeout=2) as r:
+        return r.status == 200
+
+
+CLUSTERS = ("bootstrap", "workload")
+
+
+def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
+    sd = state_dir()
+    st = _read_state(sd)
+    if st and _healthy(sd, st):
+        log(f"lab already up (state dir {sd})")
+        return st
+    if st or (sd / "pids").exists():
+        log("stale lab state found; cleaning up first")
+        down(quiet=True)
+    build()
+    t0 = time.monotonic()
+    sd.mkdir(parents=True, exist_ok=True)
+    sd.chmod(0o700)
+    bd = bin_dir()
+    pki = sd / "pki"
+    info = _pki(sd)
+    state: dict = {"state_dir": str(sd), "bin": str(bd), "versions": {
+        "kubernetes": K8S_VERSION, "etcd": ETCD_VERSION, "govmomi": GOVMOMI_VERSION,
+        "clusterctl": CLUSTERCTL_VERSION, "kind": KIND_VERSION}}
+    try:
+        # etcd (plain HTTP on loopback; shared by both API servers with different prefixes)
+        ec, ep = free_port(), free_port()
+        _start(sd, "etcd", [str(bd / "etcd"), "--name", "lab", "--data-dir", str(sd / "etcd"),
+                            "--listen-client-urls", f"http://127.0.0.1:{ec}",
+                            "--advertise-client-urls", f"http://127.0.0.1:{ec}",
+                            "--listen-peer-urls", f"http://127.0.0.1:{ep}",
+                            "--initial-advertise-peer-urls", f"http://127.0.0.1:{ep}",
+                            "--initial-cluster", f"lab=http://127.0.0.1:{ep}",
+                            "--unsafe-no-fsync", "--log-level", "warn"])
+        # vcsim can start concurrently
+        vurl = sd / "vcsim.url"
+        _start(sd, "vcsim", [str(bd / "lab-vcsim"), "-l", "127.0.0.1:0", "-username", VSPHERE_USER,
+                             "-password", VSPHERE_PASSWORD, "-tlscert", str(pki / "vcsim.crt"),
+                             "-tlskey", str(pki / "vcsim.key"), "-url-file", str(vurl)])
+        _wait("etcd", lambda: _http_ok(f"http://127.0.0.1:{ec}/health"), 30, sd, "etcd")
+        state["etcd"] = f"http://127.0.0.1:{ec}"
+        ports = {}
+        for c in CLUSTERS:
+            port = free_port()
+            ports[c] = port
+            _start(sd, f"apiserver-{c}", [
+                str(bd / "kube-apiserver"),
+                f"--etcd-servers=http://127.0.0.1:{ec}", f"--etcd-prefix=/registry-{c}",
+                f"--cert-dir={sd / ('apiserver-' + c)}",
+                f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
+                f"--client-ca-file={pki / 'ca.crt'}",
+                f"--secure-port={port}", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+                "--service-cluster-ip-range=10.96.0.0/12", "--authorization-mode=RBAC", "--allow-privileged=true",
+                f"--service-account-issuer=https://kubernetes.default.svc.cluster.local/{c}",
+                f"--service-account-key-file={pki / 'sa.pub'}", f"--service-account-signing-key-file={pki / 'sa.key'}",
+                "--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false",
+                "--profiling=false", "--endpoint-reconciler-type=none", "-v=1",
+            ])
+        for c in CLUSTERS:
+            url = f"https://127.0.0.1:{ports[c]}"
+            _wait(f"kube-apiserver {c}", lambda u=url: _https_ok(u + "/readyz", pki), 90, sd, f"apiserver-{c}")
+            kc = sd / f"{c}.kubeconfig"
+            _kubeconfig(kc, url, pki, "lab-admin", "admin", f"lab-{c}")
+            kcm_kc = sd / f"kcm-{c}.kubeconfig"
+            _kubeconfig(kcm_kc, url, pki, "lab-admin", "admin", f"lab-{c}")
+            _start(sd, f"kcm-{c}", [
+                str(bd / "kube-controller-manager"), f"--kubeconfig={kcm_kc}", "--leader-elect=false",
+                "--secure-port=0", "--controllers=garbagecollector,namespace,serviceaccount,serviceaccount-token",
+                f"--service-account-private-key-file={pki / 'sa.key'}", f"--root-ca-file={pki / 'ca.crt'}",
+                "--concurrent-gc-syncs=5", "-v=1",
+            ])
+            state[c] = {"server": url, "kubeconfig": str(kc)}
+        # vCenter simulator
+        _wait("vcsim", lambda: vurl.exists() and vurl.read_text().strip(), 30, sd, "vcsim")
+        sdk = vurl.read_text().strip()
+        hostport = sdk.split("//", 1)[1].split("/", 1)[0]
+        state["vsphere"] = {"url": sdk, "server": hostport, "username": VSPHERE_USER, "password": VSPHERE_PASSWORD,
+                            "thumbprint": info["thumbprint"], "ca_file": str(pki / "ca.crt")}
+        import vsphere_seed
+        si = vsphere_seed.connect(hostport, VSPHERE_USER, VSPHERE_PASSWORD, cafile=str(pki / "ca.crt"))
+        try:
+            inv = vsphere_seed.load_inventory(seed_inventory or LAB_DIR / "inventory.yaml")
+            vsphere_seed.seed(si, inv, rest=vsphere_seed.RestSession(hostport, VSPHERE_USER, VSPHERE_PASSWORD,
+                                                                      cafile=str(pki / "ca.crt")),
+                              datastore_root=sd / "datastores")
+        finally:
+            vsphere_seed.disconnect(si)
+        # lab bundle + clusterctl repository
+        import lab_bundle
+        b = lab_bundle.generate(sd / "bundle", shared_dir())
+        state["bundle"] = str(b["bundle"])
+        state["clusterctl_config"] = str(b["clusterctl_config"])
+        # capi-sim
+        if capi_sim and os.environ.get("LAB_CAPI_SIM", "1") != "0":
+            _start(sd, "capi-sim", [sys.executable, str(LAB_DIR / "capi_sim.py"), "--state-dir", str(sd)])
+            state["capi_sim"] = True
+        _write_state(sd, state)
+        _write_env(sd, state)
+        _wait("kube-controller-managers", lambda: all(
+            _pid_alive(json.loads((sd / "pids" / f"kcm-{c}.pid").read_text())["pid"]) for c in CLUSTERS), 5, sd)
+    except BaseException:
+        log(f"lab up failed; logs in {sd / 'logs'}; stopping what was started")
+        _stop_all(sd)
+        raise
+    log(f"lab up in {time.monotonic() - t0:.1f}s (state dir {sd})")
+    return state
+
+
+def _read_state(sd: Path) -> dict | None:
+    f = sd / "state.json"
+    return json.loads(f.read_text()) if f.exists() else None
+
+
+def _write_state(sd: Path, st: dict) -> None:
+    (sd / "state.json").write_text(json.dumps(st, indent=1))
+
+
+def env_values(st: dict) -> dict:
+    v = st["vsphere"]
+    return {
+        "LAB_BOOTSTRAP_KUBECONFIG": st["bootstrap"]["kubeconfig"],
+        "LAB_WORKLOAD_KUBECONFIG": st["workload"]["kubeconfig"],
+        "LAB_VSPHERE_SERVER": v["server"],
+        "LAB_VSPHERE_USERNAME": v["username"],
+        "LAB_VSPHERE_PASSWORD": v["password"],
+        "LAB_VSPHERE_THUMBPRINT": v["thumbprint"],
+        "LAB_VSPHERE_CA_FILE": v["ca_file"],
+        "LAB_BUNDLE": st["bundle"],
+        "LAB_CLUSTERCTL_CONFIG": st["clusterctl_config"],
+        "LAB_BIN": st["bin"],
+        "LAB_STATE_DIR": st["state_dir"],
+    }
+
+
+def _write_env(sd: Path, st: dict) -> None:
+    import shlex
+    lines = [f"export {k}={shlex.quote(v)}" for k, v in env_values(st).items()]
+    (sd / "env.sh").write_text("\n".join(lines) + "\n")
+
+
+def _healthy(sd: Path, st: dict) -> bool:
+    return all(ok for _, ok, _ in _status_rows(sd, st))
+
+
+def _status_rows(sd: Path, st: dict):
+    rows = []
+    pdir = sd / "pids"
+    names = ["etcd", "vcsim"] + [f"{p}-{c}" for c in CLUSTERS for p in ("apiserver", "kcm")]
+    if st.get("capi_sim"):
+        names.append("capi-sim")
+    for n in names:
+        f = pdir / f"{n}.pid"
+        if not f.exists():
+            rows.append((n, False, "not started"))
+            continue
+        info = json.loads(f.read_text())
+        alive = _pid_alive(info["pid"], info.get("match"))
+        detail = f"pid {info['pid']}"
+        if alive and n.startswith("apiserver-"):
+            c = n.split("-", 1)[1]
+            try:
+                alive = _https_ok(st[c]["server"] + "/readyz", sd / "pki")
+                detail += f" {st[c]['server']}"
+            except Exception as e:  # noqa: BLE001
+                alive, detail = False, f"{detail} not ready: {e}"
+        rows.append((n, alive, detail if alive else (detail + " (dead)" if "not ready" not in detail else detail)))
+    return rows
+
+
+def status() -> int:
+    sd = state_dir()
+    st = _read_state(sd)
+    if not st:
+        print(f"lab is down (no state in {sd})")
+        return 1
+    rows = _status_rows(sd, st)
+    for n, ok, d in rows:
+        print(f"{n:24} {'up' if ok else 'DOWN':5} {d}")
+    print(f"vsphere                  {st['vsphere']['url']} thumbprint {st['vsphere']['thumbprint']}")
+    print(f"bundle                   {st['bundle']}")
+    return 0 if all(ok for _, ok, _ in rows) else 1
+
+
+def down(quiet: bool = False) -> None:
+    sd = state_dir()
+    stopped = _stop_all(sd)
+    if sd.exists():
+        if os.environ.get("LAB_KEEP_STATE") == "1":
+            (sd / "state.json").unlink(missing_ok=True)
+        else:
+            shutil.rmtree(sd, ignore_errors=True)
+    if not quiet:
+        log(f"lab down (stopped: {', '.join(stopped) or 'nothing'})")
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="lab.py", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build")
+    b.add_argument("only", nargs="*", help="subset of: " + ", ".join(_targets()))
+    u = sub.add_parser("up")
+    u.add_argument("--inventory", type=Path, help="inventory YAML (default tests/lab/inventory.yaml)")
+    u.add_argument("--no-capi-sim", action="store_true")
+    sub.add_parser("down")
+    sub.add_parser("status")
+    e = sub.add_parser("env")
+    e.add_argument("--json", action="store_true")
+    g = sub.add_parser("gen-gomod")
+    g.add_argument("version", nargs="?", default=K8S_VERSION)
+    a = ap.parse_args(argv)
+    try:
+        if a.cmd == "build":
+            t = build(a.only or None)
+            log("build: " + (", ".join(f"{k} {v:.0f}s" for k, v in t.items()) if t else "all binaries cached"))
+        elif a.cmd == "up":
+            up(a.inventory, capi_sim=not a.no_capi_sim)
+            print((state_dir() / "env.sh").read_text(), end="")
+        elif a.cmd == "down":
+            down()
+        elif a.cmd == "status":
+            return status()
+        elif a.cmd == "env":
+            st = _read_state(state_dir())
+            if not st:
+                raise LabError(f"lab is not up (no {state_dir() / 'state.json'}); run `make lab-up`")
+            vals = env_values(st)
+            if a.json:
+                print(json.dumps(vals, indent=1))
+            else:
+                print((state_dir() / "env.sh").read_text(), end="")
+        elif a.cmd == "gen-gomod":
+            gen_gomod(a.version)
+    except LabError as e:
+        log(f"ERROR: {e}")
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
