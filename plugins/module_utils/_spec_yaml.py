@@ -25,16 +25,6 @@ except ImportError as exc:  # pragma: no cover - exercised by import sanity only
     _BaseLoader = object
 
 
-class ScalarText(object):
-    """Mixin for numbers and booleans that remember their source text."""
-
-    __slots__ = ()
-
-    @property
-    def source_text(self):
-        return getattr(self, '_source_text', None)
-
-
 class YamlInt(int):
     """An int read from YAML, with the text it was written as."""
 

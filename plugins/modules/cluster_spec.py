@@ -33,12 +33,16 @@ options:
       - The cluster spec given inline, either as YAML text or as already-parsed objects (a list of mappings, or one mapping).
       - Mutually exclusive with O(path).
     type: raw
+extends_documentation_fragment:
+  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     support: full
     details: The module never changes anything; it runs the same in check mode.
   diff_mode:
     support: none
+  platform:
+    platforms: posix
 notes:
   - Defaults applied as EKS Anywhere does; the first worker node group is named C(md-0), the legacy C(clusterNetwork.cni)
     becomes C(clusterNetwork.cniConfig), a relative vSphere network becomes C(/<datacenter>/network/<name>),

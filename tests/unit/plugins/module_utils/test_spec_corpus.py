@@ -129,12 +129,10 @@ def _walk(value, path):
     yield path, value
     if isinstance(value, dict):
         for key in value:
-            for item in _walk(value[key], path + (key,)):
-                yield item
+            yield from _walk(value[key], path + (key,))
     elif isinstance(value, list):
         for index, sub in enumerate(value):
-            for item in _walk(sub, path + (index,)):
-                yield item
+            yield from _walk(sub, path + (index,))
 
 
 def dotted(path):
