@@ -534,14 +534,16 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
         state["vsphere"] = {"url": sdk, "server": hostport, "username": VSPHERE_USER, "password": VSPHERE_PASSWORD,
                             "thumbprint": info["thumbprint"], "ca_file": str(pki / "ca.crt")}
         import vsphere_seed
+        rest = None
         si = vsphere_seed.connect(hostport, VSPHERE_USER, VSPHERE_PASSWORD, cafile=str(pki / "ca.crt"))
         try:
             inv = vsphere_seed.load_inventory(seed_inventory or LAB_DIR / "inventory.yaml")
-            vsphere_seed.seed(si, inv, rest=vsphere_seed.RestSession(hostport, VSPHERE_USER, VSPHERE_PASSWORD,
-                                                                      cafile=str(pki / "ca.crt")),
-                              datastore_root=sd / "datastores")
+            rest = vsphere_seed.RestSession(hostport, VSPHERE_USER, VSPHERE_PASSWORD, cafile=str(pki / "ca.crt"))
+            vsphere_seed.seed(si, inv, rest=rest, datastore_root=sd / "datastores")
         finally:
             vsphere_seed.disconnect(si)
+            if rest is not None:
+                rest.close()
         # lab bundle + clusterctl repository
         import lab_bundle
         b = lab_bundle.generate(sd / "bundle", shared_dir())

@@ -53,13 +53,14 @@ class RestSession:
     def __init__(self, server: str, user: str, password: str, cafile: str | None = None, insecure: bool = False):
         self.base = f"https://{server}/rest"
         self.s = requests.Session()
-        self.s.verify = False if insecure else (cafile or True)
-        r = self.s.post(f"{self.base}/com/vmware/cis/session", auth=(user, password), timeout=30)
+        # passed on every request: a session-level verify loses against REQUESTS_CA_BUNDLE from the env
+        self.verify = False if insecure else (cafile or True)
+        r = self.s.post(f"{self.base}/com/vmware/cis/session", auth=(user, password), timeout=30, verify=self.verify)
         r.raise_for_status()
         self.s.headers["vmware-api-session-id"] = r.json()["value"]
 
     def _req(self, method, path, **kw):
-        r = self.s.request(method, f"{self.base}{path}", timeout=30, **kw)
+        r = self.s.request(method, f"{self.base}{path}", timeout=30, verify=self.verify, **kw)
         r.raise_for_status()
         return r.json().get("value") if r.content else None
 
@@ -102,7 +103,7 @@ class RestSession:
 
     def close(self):
         try:
-            self.s.delete(f"{self.base}/com/vmware/cis/session", timeout=10)
+            self.s.delete(f"{self.base}/com/vmware/cis/session", timeout=10, verify=self.verify)
         except Exception:  # noqa: BLE001
             pass
 
@@ -160,8 +161,13 @@ def _ensure_dvs(dc, sw: dict, hosts: list):
     dvs = child(dc.networkFolder, sw["name"], vim.DistributedVirtualSwitch)
     if dvs is None:
         cfg = vim.DistributedVirtualSwitch.ConfigSpec(name=sw["name"])
-        cfg.host = [vim.dvs.HostMember.ConfigSpec(operation="add", host=h) for h in hosts]
         dvs = wait_task(dc.networkFolder.CreateDVS_Task(vim.DistributedVirtualSwitch.CreateSpec(configSpec=cfg)))
+    members = {h._moId for h in dvs.summary.hostMember or []}
+    missing = [h for h in hosts if h._moId not in members]
+    if missing:
+        cfg = vim.DistributedVirtualSwitch.ConfigSpec(configVersion=dvs.config.configVersion, host=[
+            vim.dvs.HostMember.ConfigSpec(operation="add", host=h) for h in missing])
+        wait_task(dvs.ReconfigureDvs_Task(cfg))
     existing = {pg.name for pg in dvs.portgroup or []}
     specs = [vim.dvs.DistributedVirtualPortgroup.ConfigSpec(name=n, type="earlyBinding", numPorts=128)
              for n in sw.get("portgroups", []) if n not in existing]

@@ -1,0 +1,643 @@
+"""capi-sim: the ONE simulated part of the lab.
+
+It stands in for the Cluster API core, kubeadm bootstrap/control-plane, etcdadm and vSphere (CAPV)
+controllers, inside the lab only. Nothing else in the lab is simulated: the API servers, etcd,
+kube-controller-manager, clusterctl and the vCenter simulator are the real programs.
+
+What it does, polling both lab API servers (bootstrap and workload, so it keeps working after a
+`clusterctl move`):
+  * marks provider Deployments available (status of Deployments in the provider namespaces);
+  * for each CAPI Cluster (cluster.x-k8s.io), once `delay` seconds passed since its creation:
+      - clones one VM per machine in the vCenter simulator (pyvmomi CloneVM_Task) from the template,
+        folder, resource pool, datastore, numCPUs, memoryMiB, diskGiB and network of the referenced
+        VSphereMachineTemplate (control plane: KubeadmControlPlane.spec.replicas, etcd:
+        EtcdadmCluster.spec.replicas, workers: each MachineDeployment.spec.replicas);
+      - creates Machines (+ VSphereMachines, bootstrap data Secrets, MachineSets for
+        MachineDeployments) with status.nodeRef, and Nodes in the lab workload cluster;
+      - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig);
+      - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
+        controlPlaneInitialized} and conditions (v1beta2), KubeadmControlPlane / MachineDeployment
+        replica counts, EtcdadmCluster ready, VSphereCluster ready (v1beta1, as EKS Anywhere writes it);
+  * on Cluster deletion (finalizer cluster.cluster.x-k8s.io) destroys the cluster's VMs.
+It is idempotent: VMs and objects are found by deterministic names before anything is created.
+
+Fault injection (per Cluster annotation, or for every cluster with the CLI flag / env var):
+  lab.eksa.anywhere/delay-seconds: "N"        --delay N            LAB_CAPI_SIM_DELAY
+  lab.eksa.anywhere/fault: machine-never-ready --fault ...          LAB_CAPI_SIM_FAULT
+        one worker machine (else one control-plane machine) never gets a node / never becomes ready
+  lab.eksa.anywhere/fault: failure             (+ lab.eksa.anywhere/failure-message: "...")
+        the control plane never initializes; conditions carry the failure message
+        --failure-message / LAB_CAPI_SIM_FAILURE_MESSAGE
+  lab.eksa.anywhere/fault: slow-control-plane  (+ lab.eksa.anywhere/slow-seconds: "N", default 30)
+        the control plane becomes initialized N seconds later than the rest
+
+Run: python capi_sim.py --state-dir <lab state dir> [--once] [--interval 1]
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime
+import hashlib
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+LOG = logging.getLogger("capi-sim")
+ANN = "lab.eksa.anywhere/"
+FINALIZER = "cluster.cluster.x-k8s.io"
+PROVIDER_NAMESPACES = ["capi-system", "capi-kubeadm-bootstrap-system", "capi-kubeadm-control-plane-system",
+                       "capv-system", "etcdadm-bootstrap-provider-system", "etcdadm-controller-system",
+                       "cert-manager", "eksa-system"]
+ALNUM = "bcdfghjklmnpqrstvwxz2456789"  # like k8s.io/apimachinery rand.String
+
+
+def now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def suffix(*parts: str, n: int = 5) -> str:
+    h = int(hashlib.sha256("/".join(parts).encode()).hexdigest(), 16)
+    out = ""
+    for _ in range(n):
+        h, r = divmod(h, len(ALNUM))
+        out += ALNUM[r]
+    return out
+
+
+def cond(type_: str, status: bool, reason: str = "", message: str = "") -> dict:
+    # valid for both v1beta1 (clusterv1.Condition) and v1beta2 (metav1.Condition) schemas
+    return {"type": type_, "status": "True" if status else "False", "reason": reason or (type_ if status else "NotReady"),
+            "message": message, "lastTransitionTime": now()}
+
+
+class Kube:
+    """Tiny REST client (admin client certificate from the lab PKI)."""
+
+    def __init__(self, name: str, server: str, pki: Path):
+        self.name, self.server = name, server
+        self.s = requests.Session()
+        self.verify = str(pki / "ca.crt")  # per request: REQUESTS_CA_BUNDLE would win over a session setting
+        self.s.cert = (str(pki / "admin.crt"), str(pki / "admin.key"))
+
+    def req(self, method, path, ok404=False, **kw):
+        r = self.s.request(method, self.server + path, timeout=30, verify=self.verify, **kw)
+        if ok404 and r.status_code == 404:
+            return None
+        if r.status_code == 409 and method == "POST":
+            return None
+        if r.status_code >= 400:
+            raise RuntimeError(f"{self.name}: {method} {path}: {r.status_code} {r.text[:400]}")
+        return r.json() if r.content else None
+
+    def get(self, path):
+        return self.req("GET", path, ok404=True)
+
+    def list(self, path):
+        r = self.get(path)
+        return (r or {}).get("items", [])
+
+    def create(self, path, obj):
+        return self.req("POST", path, json=obj)
+
+    def merge(self, path, patch):
+        return self.req("PATCH", path, ok404=True, data=json.dumps(patch),
+                        headers={"Content-Type": "application/merge-patch+json"})
+
+    def has_api(self, group_version: str) -> bool:
+        return self.get(f"/apis/{group_version}") is not None
+
+
+def gv_path(api_version: str) -> str:
+    return f"/api/{api_version}" if "/" not in api_version else f"/apis/{api_version}"
+
+
+def obj_path(api_version, plural, ns, name="", sub=""):
+    p = f"{gv_path(api_version)}/namespaces/{ns}/{plural}"
+    if name:
+        p += f"/{name}"
+    if sub:
+        p += f"/{sub}"
+    return p
+
+
+CAPI2 = "cluster.x-k8s.io/v1beta2"
+CAPI1 = "cluster.x-k8s.io/v1beta1"
+KCP2 = "controlplane.cluster.x-k8s.io/v1beta2"
+KCP1 = "controlplane.cluster.x-k8s.io/v1beta1"
+INFRA1 = "infrastructure.cluster.x-k8s.io/v1beta1"
+ETCD1 = "etcdcluster.cluster.x-k8s.io/v1beta1"
+PLURALS = {"VSphereMachineTemplate": "vspheremachinetemplates", "VSphereCluster": "vsphereclusters",
+           "KubeadmControlPlane": "kubeadmcontrolplanes", "EtcdadmCluster": "etcdadmclusters",
+           "VSphereMachine": "vspheremachines"}
+
+
+def ref_name(ref: dict | None):
+    return (ref or {}).get("name")
+
+
+def dual_get(k: Kube, v2: str, v1: str, plural: str, ns: str, name: str):
+    """Objects may be written as v1beta1 or v1beta2 (no conversion webhook in the lab): read both."""
+    return k.get(obj_path(v2, plural, ns, name)), k.get(obj_path(v1, plural, ns, name))
+
+
+class Sim:
+    def __init__(self, state_dir: Path, delay: float, fault: str, failure_message: str):
+        self.sd = state_dir
+        st = json.loads((state_dir / "state.json").read_text())
+        pki = state_dir / "pki"
+        self.kubes = [Kube(c, st[c]["server"], pki) for c in ("bootstrap", "workload")]
+        self.workload = self.kubes[1]
+        self.workload_kubeconfig = Path(st["workload"]["kubeconfig"]).read_text()
+        self.vs = st["vsphere"]
+        self.delay, self.fault, self.failure_message = delay, fault, failure_message
+        self._si = None
+
+    # --- vSphere ----------------------------------------------------------------------------
+    def si(self):
+        import vsphere_seed
+        if self._si is not None:
+            try:
+                self._si.CurrentTime()
+                return self._si
+            except Exception:  # noqa: BLE001
+                self._si = None
+        self._si = vsphere_seed.connect(self.vs["server"], self.vs["username"], self.vs["password"],
+                                        cafile=self.vs["ca_file"])
+        return self._si
+
+    def ensure_vm(self, name: str, spec: dict) -> tuple[str, str]:
+        """Clone `name` from spec.template (VSphereMachineTemplate spec). Returns (uuid, ip)."""
+        from pyVmomi import vim
+        import vsphere_seed
+        si = self.si()
+        dc_name = spec.get("datacenter") or "SDDC-Datacenter"
+        dc = vsphere_seed.child(si.content.rootFolder, dc_name.strip("/").split("/")[-1], vim.Datacenter)
+        if dc is None:
+            raise RuntimeError(f"datacenter {dc_name} not found")
+        folder_path = spec.get("folder") or f"/{dc.name}/vm"
+        folder = vsphere_seed.find_by_path(si, folder_path.rstrip("/")) if folder_path.startswith("/") else \
+            vsphere_seed.find_by_path(si, f"{dc.name}/vm/{folder_path}")
+        if folder is None:
+            raise RuntimeError(f"folder {folder_path} not found")
+        existing = vsphere_seed.child(folder, name, vim.VirtualMachine)
+        if existing is not None:
+            return existing.config.uuid, self._ip(name)
+        tpath = spec["template"]
+        tmpl = vsphere_seed.find_by_path(si, tpath) if tpath.startswith("/") else \
+            si.content.searchIndex.FindChild(vsphere_seed.find_by_path(si, f"{dc.name}/vm"), tpath)
+        if tmpl is None:
+            raise RuntimeError(f"template {tpath} not found")
+        pool = self._pool(si, dc, spec.get("resourcePool") or "*/Resources")
+        ds = None
+        if spec.get("datastore"):
+            dsp = spec["datastore"]
+            ds = vsphere_seed.find_by_path(si, dsp) if dsp.startswith("/") else \
+                vsphere_seed.child(dc.datastoreFolder, dsp)
+            if ds is None:
+                raise RuntimeError(f"datastore {dsp} not found")
+        reloc = vim.vm.RelocateSpec(pool=pool, datastore=ds)
+        clone = vim.vm.CloneSpec(location=reloc, powerOn=True, template=False)
+        if (spec.get("cloneMode") or "linkedClone") == "linkedClone" and tmpl.snapshot:
+            clone.snapshot = tmpl.snapshot.currentSnapshot
+            reloc.diskMoveType = "createNewChildDiskBacking"
+        clone.config = vim.vm.ConfigSpec(numCPUs=int(spec.get("numCPUs") or 2),
+                                         memoryMB=int(spec.get("memoryMiB") or 2048),
+                                         annotation="created by capi-sim (eksa.anywhere lab)")
+        devs = []
+        disk_gib = spec.get("diskGiB")
+        if disk_gib:
+            for d in tmpl.config.hardware.device:
+                if isinstance(d, vim.vm.device.VirtualDisk) and d.capacityInKB < int(disk_gib) * 1024 * 1024:
+                    d.capacityInKB = int(disk_gib) * 1024 * 1024
+                    devs.append(vim.vm.device.VirtualDeviceSpec(operation="edit", device=d))
+        nets = [d.get("networkName") for d in (spec.get("network") or {}).get("devices", []) if d.get("networkName")]
+        if nets:
+            net = vsphere_seed.find_by_path(si, nets[0]) if nets[0].startswith("/") else \
+                vsphere_seed.child(dc.networkFolder, nets[0])
+            if net is None:
+                raise RuntimeError(f"network {nets[0]} not found")
+            for d in tmpl.config.hardware.device:
+                if isinstance(d, vim.vm.device.VirtualEthernetCard):
+                    if isinstance(net, vim.dvs.DistributedVirtualPortgroup):
+                        d.backing = vim.vm.device.VirtualEthernetCard.DistributedVirtualPortBackingInfo(
+                            port=vim.dvs.PortConnection(switchUuid=net.config.distributedVirtualSwitch.uuid,
+                                                        portgroupKey=net.key))
+                    devs.append(vim.vm.device.VirtualDeviceSpec(operation="edit", device=d))
+                    break
+        clone.config.deviceChange = devs
+        LOG.info("cloning VM %s from %s into %s", name, tpath, folder_path)
+        vm = vsphere_seed.wait_task(tmpl.CloneVM_Task(folder=folder, name=name, spec=clone), timeout=300)
+        return vm.config.uuid, self._ip(name)
+
+    def _pool(self, si, dc, path):
+        from pyVmomi import vim
+        import vsphere_seed
+        if path.startswith("*/"):
+            rest = path[2:].split("/")
+            for cl in dc.hostFolder.childEntity:
+                if isinstance(cl, vim.ComputeResource):
+                    p = cl.resourcePool
+                    if rest[0] == p.name:
+                        for part in rest[1:]:
+                            p = next((c for c in p.resourcePool if c.name == part), None)
+                            if p is None:
+                                break
+                        if p is not None:
+                            return p
+            raise RuntimeError(f"resource pool {path} not found")
+        p = vsphere_seed.find_by_path(si, path)
+        if p is None:
+            raise RuntimeError(f"resource pool {path} not found")
+        return p
+
+    def destroy_vms(self, names: list[str]):
+        from pyVmomi import vim
+        import vsphere_seed
+        si = self.si()
+        view = si.content.viewManager.CreateContainerView(si.content.rootFolder, [vim.VirtualMachine], True)
+        try:
+            for vm in list(view.view):
+                if vm.name in names and not vm.config.template:
+                    LOG.info("destroying VM %s", vm.name)
+                    if vm.runtime.powerState == "poweredOn":
+                        vsphere_seed.wait_task(vm.PowerOffVM_Task())
+                    vsphere_seed.wait_task(vm.Destroy_Task())
+        finally:
+            view.Destroy()
+
+    @staticmethod
+    def _ip(name: str) -> str:
+        h = int(hashlib.sha256(name.encode()).hexdigest(), 16)
+        return f"10.{(h >> 16) % 250 + 1}.{(h >> 8) % 250 + 1}.{h % 250 + 2}"
+
+    # --- Kubernetes -------------------------------------------------------------------------
+    def mark_deployments(self, k: Kube):
+        for ns in PROVIDER_NAMESPACES + ["kube-system"]:
+            for d in k.list(f"/apis/apps/v1/namespaces/{ns}/deployments"):
+                spec_r = d["spec"].get("replicas", 1)
+                st = d.get("status") or {}
+                if st.get("availableReplicas") == spec_r and st.get("observedGeneration") == d["metadata"]["generation"]:
+                    continue
+                k.merge(f"/apis/apps/v1/namespaces/{ns}/deployments/{d['metadata']['name']}/status", {"status": {
+                    "observedGeneration": d["metadata"]["generation"], "replicas": spec_r, "readyReplicas": spec_r,
+                    "availableReplicas": spec_r, "updatedReplicas": spec_r,
+                    "conditions": [
+                        {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                         "message": "Deployment has minimum availability (capi-sim)", "lastUpdateTime": now(),
+                         "lastTransitionTime": now()},
+                        {"type": "Progressing", "status": "True", "reason": "NewReplicaSetAvailable",
+                         "message": "ReplicaSet has successfully progressed (capi-sim)", "lastUpdateTime": now(),
+                         "lastTransitionTime": now()}]}})
+                LOG.info("%s: deployment %s/%s marked available", k.name, ns, d["metadata"]["name"])
+
+    def cluster_opts(self, c: dict) -> dict:
+        a = c["metadata"].get("annotations") or {}
+        return {
+            "delay": float(a.get(ANN + "delay-seconds", self.delay)),
+            "fault": a.get(ANN + "fault", self.fault) or "",
+            "message": a.get(ANN + "failure-message", self.failure_message) or "injected failure (capi-sim)",
+            "slow": float(a.get(ANN + "slow-seconds", 30)),
+        }
+
+    def reconcile_all(self):
+        for k in self.kubes:
+            try:
+                self.mark_deployments(k)
+                if not k.has_api(CAPI2):
+                    continue
+                for c in k.list(f"/apis/{CAPI2}/clusters"):
+                    try:
+                        self.reconcile(k, c)
+                    except Exception as e:  # noqa: BLE001
+                        LOG.warning("%s: cluster %s/%s: %s", k.name, c["metadata"]["namespace"],
+                                    c["metadata"]["name"], e)
+            except requests.RequestException as e:
+                LOG.warning("%s: %s", k.name, e)
+
+    def reconcile(self, k: Kube, c: dict):
+        md, ns, name = c["metadata"], c["metadata"]["namespace"], c["metadata"]["name"]
+        if md.get("deletionTimestamp"):
+            return self.delete_cluster(k, c)
+        if c["spec"].get("paused") or "cluster.x-k8s.io/paused" in (md.get("annotations") or {}):
+            return
+        if FINALIZER not in (md.get("finalizers") or []):
+            k.merge(obj_path(CAPI2, "clusters", ns, name),
+                    {"metadata": {"finalizers": (md.get("finalizers") or []) + [FINALIZER],
+                                  "resourceVersion": md["resourceVersion"]}})
+            return  # next round
+        o = self.cluster_opts(c)
+        created = datetime.datetime.strptime(md["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
+            tzinfo=datetime.timezone.utc)
+        age = (datetime.datetime.now(datetime.timezone.utc) - created).total_seconds()
+        if age < o["delay"]:
+            return
+        c1 = k.get(obj_path(CAPI1, "clusters", ns, name)) or {}
+        cp_ref = c["spec"].get("controlPlaneRef") or c1.get("spec", {}).get("controlPlaneRef")
+        infra_ref = c["spec"].get("infrastructureRef") or c1.get("spec", {}).get("infrastructureRef")
+        version = None
+        # infrastructure: VSphereCluster ready (v1beta1, as EKS Anywhere writes it)
+        if infra_ref and infra_ref.get("kind") == "VSphereCluster":
+            vc = k.get(obj_path(INFRA1, "vsphereclusters", ns, infra_ref["name"]))
+            if vc and not (vc.get("status") or {}).get("ready"):
+                k.merge(obj_path(INFRA1, "vsphereclusters", ns, infra_ref["name"], "status"), {"status": {
+                    "ready": True, "conditions": [cond("Ready", True), cond("VCenterAvailable", True)]}})
+        fault = o["fault"]
+        stuck_done = False
+        machines_cp, ready_cp = [], 0
+        cp_initialized = False
+        cp_obj = None
+        if cp_ref and cp_ref.get("kind") == "KubeadmControlPlane":
+            kcp2, kcp1 = dual_get(k, KCP2, KCP1, "kubeadmcontrolplanes", ns, cp_ref["name"])
+            if kcp2 is None:
+                return
+            cp_obj = kcp2
+            replicas = kcp2["spec"].get("replicas", 1)
+            version = kcp2["spec"].get("version")
+            mt_ref = ((kcp2["spec"].get("machineTemplate") or {}).get("spec") or {}).get("infrastructureRef") or \
+                ((kcp1 or {}).get("spec", {}).get("machineTemplate") or {}).get("infrastructureRef")
+            tmpl = self.machine_template(k, ns, mt_ref)
+            owner = self.owner(kcp2, KCP2)
+            for i in range(replicas):
+                mname = f"{cp_ref['name']}-{suffix(ns, name, 'cp', str(i))}"
+                never = fault == "machine-never-ready" and not self.has_workers(k, c, c1) and i == replicas - 1
+                if self.ensure_machine(k, c, mname, tmpl, owner, version,
+                                       {"cluster.x-k8s.io/control-plane": "",
+                                        "cluster.x-k8s.io/control-plane-name": cp_ref["name"]},
+                                       never_ready=never, control_plane=True):
+                    ready_cp += 1
+                machines_cp.append(mname)
+                stuck_done = stuck_done or never
+            cp_initialized = ready_cp > 0 and fault != "failure"
+            if fault == "slow-control-plane" and age < o["delay"] + o["slow"]:
+                cp_initialized = False
+            msg = o["message"] if fault == "failure" else ""
+            k.merge(obj_path(KCP2, "kubeadmcontrolplanes", ns, cp_ref["name"], "status"), {"status": {
+                "observedGeneration": kcp2["metadata"]["generation"], "replicas": replicas,
+                "readyReplicas": ready_cp if cp_initialized else 0,
+                "availableReplicas": ready_cp if cp_initialized else 0,
+                "upToDateReplicas": replicas, "version": version,
+                "selector": f"cluster.x-k8s.io/cluster-name={name},cluster.x-k8s.io/control-plane",
+                "initialization": {"controlPlaneInitialized": cp_initialized},
+                "conditions": [cond("Available", cp_initialized, "" if cp_initialized else "LabNotAvailable", msg),
+                               cond("Initialized", cp_initialized, "" if cp_initialized else "LabNotInitialized", msg)],
+            }})
+        # etcd (EtcdadmCluster is referenced from the KubeadmControlPlane's external etcd managed by EKS-A:
+        # find it by the cluster-name label or by name <cluster>-etcd)
+        if k.has_api(ETCD1):
+            for ec in k.list(obj_path(ETCD1, "etcdadmclusters", ns)):
+                lbl = (ec["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name")
+                if lbl != name and ec["metadata"]["name"] != f"{name}-etcd":
+                    continue
+                tmpl = self.machine_template(k, ns, ec["spec"].get("infrastructureTemplate"))
+                ready = 0
+                addrs = []
+                for i in range(ec["spec"].get("replicas", 1)):
+                    mname = f"{ec['metadata']['name']}-{suffix(ns, name, 'etcd', str(i))}"
+                    if self.ensure_machine(k, c, mname, tmpl, self.owner(ec, ETCD1), version,
+                                           {"cluster.x-k8s.io/etcd-cluster": ec["metadata"]["name"]}, node=False):
+                        ready += 1
+                        addrs.append(self._ip(mname))
+                k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ec["metadata"]["name"], "status"), {"status": {
+                    "ready": ready == ec["spec"].get("replicas", 1), "initialized": ready > 0,
+                    "creationComplete": True, "replicas": ready,
+                    "endpoints": ",".join(f"https://{a}:2379" for a in addrs),
+                    "observedGeneration": ec["metadata"]["generation"],
+                    "conditions": [cond("Ready", True), cond("EtcdMachinesReady", True)]}})
+        # workers
+        workers_ready, workers_total = 0, 0
+        if cp_initialized or not cp_ref:
+            for mdp in k.list(obj_path(CAPI2, "machinedeployments", ns)):
+                if mdp["spec"].get("clusterName") != name:
+                    continue
+                md1 = k.get(obj_path(CAPI1, "machinedeployments", ns, mdp["metadata"]["name"])) or {}
+                r = self.reconcile_md(k, c, mdp, md1, fault if not stuck_done else "")
+                stuck_done = stuck_done or (fault == "machine-never-ready")
+                workers_ready += r[0]
+                workers_total += r[1]
+        # Cluster status (v1beta2, what clusterctl >= 1.11 reads; conditions also valid in v1beta1)
+        msg = o["message"] if fault == "failure" else ""
+        infra_ok = True
+        available = cp_initialized and workers_ready == workers_total
+        status = {
+            "observedGeneration": md["generation"],
+            "phase": "Provisioned" if cp_initialized else ("Failed" if fault == "failure" else "Provisioning"),
+            "initialization": {"infrastructureProvisioned": infra_ok, "controlPlaneInitialized": cp_initialized},
+            "conditions": [
+                cond("InfrastructureReady", infra_ok),
+                cond("ControlPlaneInitialized", cp_initialized, "" if cp_initialized else "LabWaitingForControlPlane",
+                     msg),
+                cond("ControlPlaneAvailable", cp_initialized, "" if cp_initialized else "LabNotAvailable", msg),
+                cond("WorkersAvailable", workers_ready == workers_total,
+                     "" if workers_ready == workers_total else "LabWorkersNotReady",
+                     "" if workers_ready == workers_total else f"{workers_total - workers_ready} worker machine(s) not ready"),
+                cond("Available", available, "" if available else "LabNotAvailable", msg),
+                cond("Ready", available, "" if available else "LabNotReady", msg),
+            ],
+        }
+        if cp_obj is not None:
+            status["controlPlane"] = {"desiredReplicas": len(machines_cp), "replicas": len(machines_cp),
+                                      "readyReplicas": ready_cp, "availableReplicas": ready_cp,
+                                      "upToDateReplicas": len(machines_cp)}
+        if fault == "failure":
+            status["deprecated"] = {"v1beta1": {"failureReason": "LabInjectedFailure", "failureMessage": msg}}
+        k.merge(obj_path(CAPI2, "clusters", ns, name, "status"), {"status": status})
+        if cp_initialized:
+            self.kubeconfig_secret(k, c, cp_obj)
+
+    def has_workers(self, k, c, c1) -> bool:
+        ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
+        return any(m["spec"].get("clusterName") == name and m["spec"].get("replicas", 1) > 0
+                   for m in k.list(obj_path(CAPI2, "machinedeployments", ns)))
+
+    def reconcile_md(self, k, c, mdp, md1, fault):
+        ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
+        mdn = mdp["metadata"]["name"]
+        replicas = mdp["spec"].get("replicas", 1)
+        tspec = mdp["spec"]["template"]["spec"]
+        iref = tspec.get("infrastructureRef") or ((md1.get("spec") or {}).get("template") or {}).get("spec", {}).get(
+            "infrastructureRef")
+        version = tspec.get("version")
+        tmpl = self.machine_template(k, ns, iref)
+        ms_name = f"{mdn}-{suffix(ns, name, mdn, 'ms', n=10)[:10]}"
+        ms_path = obj_path(CAPI2, "machinesets", ns)
+        ms = k.get(f"{ms_path}/{ms_name}")
+        sel = {"cluster.x-k8s.io/cluster-name": name, "cluster.x-k8s.io/deployment-name": mdn}
+        if ms is None:
+            k.create(ms_path, {"apiVersion": CAPI2, "kind": "MachineSet", "metadata": {
+                "name": ms_name, "namespace": ns, "labels": dict(sel, **{"cluster.x-k8s.io/set-name": ms_name}),
+                "ownerReferences": [self.owner(mdp, CAPI2)]},
+                "spec": {"clusterName": name, "replicas": replicas, "selector": {"matchLabels": sel},
+                         "template": {"metadata": {"labels": sel}, "spec": tspec}}})
+            ms = k.get(f"{ms_path}/{ms_name}")
+        ready = 0
+        for i in range(replicas):
+            mname = f"{ms_name}-{suffix(ns, name, mdn, str(i))}"
+            never = fault == "machine-never-ready" and i == replicas - 1
+            if self.ensure_machine(k, c, mname, tmpl, self.owner(ms, CAPI2), version,
+                                   dict(sel, **{"cluster.x-k8s.io/set-name": ms_name}), never_ready=never):
+                ready += 1
+        k.merge(f"{ms_path}/{ms_name}/status", {"status": {"replicas": replicas, "readyReplicas": ready,
+                                                           "availableReplicas": ready, "upToDateReplicas": replicas,
+                                                           "observedGeneration": ms["metadata"]["generation"]}})
+        k.merge(obj_path(CAPI2, "machinedeployments", ns, mdn, "status"), {"status": {
+            "observedGeneration": mdp["metadata"]["generation"], "replicas": replicas, "readyReplicas": ready,
+            "availableReplicas": ready, "upToDateReplicas": replicas,
+            "phase": "Running" if ready == replicas else "ScalingUp",
+            "selector": ",".join(f"{a}={b}" for a, b in sel.items()),
+            "conditions": [cond("Available", ready == replicas, "" if ready == replicas else "LabNotAvailable",
+                                "" if ready == replicas else f"{replicas - ready} machine(s) not ready")]}})
+        return ready, replicas
+
+    @staticmethod
+    def owner(obj, api_version):
+        return {"apiVersion": api_version, "kind": obj["kind"], "name": obj["metadata"]["name"],
+                "uid": obj["metadata"]["uid"], "controller": True, "blockOwnerDeletion": True}
+
+    def machine_template(self, k, ns, ref):
+        if not ref or not ref.get("name"):
+            raise RuntimeError("missing machine template reference")
+        t = k.get(obj_path(INFRA1, "vspheremachinetemplates", ns, ref["name"]))
+        if t is None:
+            raise RuntimeError(f"VSphereMachineTemplate {ns}/{ref['name']} not found")
+        return t
+
+    def ensure_machine(self, k: Kube, c, mname, tmpl, owner, version, labels, never_ready=False,
+                       control_plane=False, node=True) -> bool:
+        ns, cname = c["metadata"]["namespace"], c["metadata"]["name"]
+        spec = tmpl["spec"]["template"]["spec"]
+        uuid, ip = self.ensure_vm(mname, spec)
+        provider_id = f"vsphere://{uuid}"
+        labels = dict(labels, **{"cluster.x-k8s.io/cluster-name": cname})
+        mpath = obj_path(CAPI2, "machines", ns)
+        m = k.get(f"{mpath}/{mname}")
+        if m is None:
+            # bootstrap data secret + VSphereMachine, then the Machine
+            k.create(obj_path("v1", "secrets", ns), {"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+                     "metadata": {"name": mname, "namespace": ns, "labels": {"cluster.x-k8s.io/cluster-name": cname}},
+                     "data": {"value": base64.b64encode(b"#cloud-config\n# capi-sim bootstrap data\n").decode(),
+                              "format": base64.b64encode(b"cloud-config").decode()}})
+            vsm_spec = {kk: v for kk, v in spec.items()}
+            vsm_spec["providerID"] = provider_id
+            k.create(obj_path(INFRA1, "vspheremachines", ns), {"apiVersion": INFRA1, "kind": "VSphereMachine",
+                     "metadata": {"name": mname, "namespace": ns, "labels": labels}, "spec": vsm_spec})
+            k.create(mpath, {"apiVersion": CAPI2, "kind": "Machine", "metadata": {
+                "name": mname, "namespace": ns, "labels": labels, "ownerReferences": [owner]},
+                "spec": {"clusterName": cname, "version": version, "providerID": provider_id,
+                         "bootstrap": {"dataSecretName": mname},
+                         "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "VSphereMachine",
+                                               "name": mname}}})
+            m = k.get(f"{mpath}/{mname}")
+            # ownership like the real controllers: Machine owns its VSphereMachine and bootstrap Secret
+            mo = self.owner(m, CAPI2)
+            mo["controller"] = True
+            k.merge(obj_path(INFRA1, "vspheremachines", ns, mname), {"metadata": {"ownerReferences": [mo]}})
+            k.merge(obj_path("v1", "secrets", ns, mname), {"metadata": {"ownerReferences": [dict(mo, controller=True)]}})
+        vsm = k.get(obj_path(INFRA1, "vspheremachines", ns, mname))
+        if vsm is not None and not (vsm.get("status") or {}).get("ready"):
+            k.merge(obj_path(INFRA1, "vspheremachines", ns, mname, "status"), {"status": {
+                "ready": True, "addresses": [{"type": "InternalIP", "address": ip}],
+                "conditions": [cond("Ready", True), cond("VMProvisioned", True)]}})
+        if never_ready:
+            k.merge(f"{mpath}/{mname}/status", {"status": {
+                "phase": "Provisioning", "initialization": {"infrastructureProvisioned": False},
+                "conditions": [cond("Ready", False, "LabMachineNeverReady", "machine never becomes ready (capi-sim fault)"),
+                               cond("InfrastructureReady", False, "LabMachineNeverReady",
+                                    "machine never becomes ready (capi-sim fault)")]}})
+            return False
+        if node:
+            self.ensure_node(mname, ip, provider_id, version, control_plane)
+        if (m.get("status") or {}).get("nodeRef", {}).get("name") != mname or (m.get("status") or {}).get("phase") != "Running":
+            k.merge(f"{mpath}/{mname}/status", {"status": {
+                "phase": "Running", "nodeRef": {"name": mname},
+                "initialization": {"infrastructureProvisioned": True, "bootstrapDataSecretCreated": True},
+                "addresses": [{"type": "InternalIP", "address": ip}],
+                "observedGeneration": m["metadata"]["generation"],
+                "conditions": [cond("Ready", True), cond("Available", True), cond("InfrastructureReady", True),
+                               cond("BootstrapConfigReady", True), cond("NodeHealthy", True)]}})
+        return True
+
+    def ensure_node(self, name, ip, provider_id, version, control_plane):
+        w = self.workload
+        if w.get(f"/api/v1/nodes/{name}") is None:
+            labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
+            if control_plane:
+                labels["node-role.kubernetes.io/control-plane"] = ""
+            w.create("/api/v1/nodes", {"apiVersion": "v1", "kind": "Node",
+                                       "metadata": {"name": name, "labels": labels},
+                                       "spec": {"providerID": provider_id}})
+            w.merge(f"/api/v1/nodes/{name}/status", {"status": {
+                "addresses": [{"type": "InternalIP", "address": ip}, {"type": "Hostname", "address": name}],
+                "conditions": [{"type": "Ready", "status": "True", "reason": "KubeletReady",
+                                "message": "capi-sim node", "lastHeartbeatTime": now(), "lastTransitionTime": now()}],
+                "nodeInfo": {"kubeletVersion": version or "v0.0.0", "kubeProxyVersion": "", "machineID": "",
+                             "systemUUID": provider_id[len('vsphere://'):], "bootID": "", "kernelVersion": "",
+                             "osImage": "capi-sim", "containerRuntimeVersion": "containerd://lab",
+                             "operatingSystem": "linux", "architecture": "amd64"}}})
+
+    def kubeconfig_secret(self, k, c, cp_obj):
+        ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
+        sname = f"{name}-kubeconfig"
+        if k.get(obj_path("v1", "secrets", ns, sname)) is not None:
+            return
+        md = {"name": sname, "namespace": ns, "labels": {"cluster.x-k8s.io/cluster-name": name}}
+        if cp_obj is not None:
+            md["ownerReferences"] = [self.owner(cp_obj, KCP2)]
+        k.create(obj_path("v1", "secrets", ns), {"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
+                                                 "metadata": md,
+                                                 "data": {"value": base64.b64encode(self.workload_kubeconfig.encode()).decode()}})
+        LOG.info("%s: wrote secret %s/%s", k.name, ns, sname)
+
+    def delete_cluster(self, k, c):
+        ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
+        if FINALIZER not in (c["metadata"].get("finalizers") or []):
+            return
+        machines = [m["metadata"]["name"] for m in k.list(obj_path(CAPI2, "machines", ns))
+                    if (m["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") == name]
+        self.destroy_vms(machines)
+        for m in machines:
+            self.workload.req("DELETE", f"/api/v1/nodes/{m}", ok404=True)
+        fins = [f for f in c["metadata"]["finalizers"] if f != FINALIZER]
+        k.merge(obj_path(CAPI2, "clusters", ns, name), {"metadata": {"finalizers": fins or None}})
+        LOG.info("%s: cluster %s/%s deleted (%d VMs destroyed)", k.name, ns, name, len(machines))
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--state-dir", type=Path, default=Path(os.environ.get("LAB_STATE_DIR") or
+                                                           Path(os.environ.get("TMPDIR") or "/tmp") / "eksa-anywhere-lab-state"))
+    ap.add_argument("--delay", type=float, default=float(os.environ.get("LAB_CAPI_SIM_DELAY", "2")))
+    ap.add_argument("--fault", default=os.environ.get("LAB_CAPI_SIM_FAULT", ""),
+                    choices=["", "machine-never-ready", "failure", "slow-control-plane"])
+    ap.add_argument("--failure-message", default=os.environ.get("LAB_CAPI_SIM_FAILURE_MESSAGE", ""))
+    ap.add_argument("--interval", type=float, default=1.0)
+    ap.add_argument("--once", action="store_true", help="one reconcile pass, then exit")
+    a = ap.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s capi-sim %(levelname)s %(message)s")
+    sim = Sim(a.state_dir, a.delay, a.fault, a.failure_message)
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    LOG.info("started (delay %.0fs, fault %r)", a.delay, a.fault)
+    while not stop:
+        sim.reconcile_all()
+        if a.once:
+            break
+        for _ in range(int(a.interval * 10)):
+            if stop:
+                break
+            time.sleep(0.1)
+    LOG.info("stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
