@@ -17,7 +17,10 @@ What it does, polling both lab API servers (bootstrap and workload, so it keeps 
       - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig);
       - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
         controlPlaneInitialized} and conditions (v1beta2), KubeadmControlPlane / MachineDeployment
-        replica counts, EtcdadmCluster ready, VSphereCluster ready (v1beta1, as EKS Anywhere writes it);
+        replica counts, EtcdadmCluster ready, VSphereCluster and VSphereMachines provisioned, and the ownerReferences the real controllers set
+        (Cluster owns VSphereCluster, KubeadmControlPlane, MachineDeployments, EtcdadmCluster and templates),
+        which is what `clusterctl move` follows. Objects are read and written in the CRDs' storage version
+        (v1beta2 for CAPI and CAPV): without conversion webhooks, fields of other versions are pruned;
   * on Cluster deletion (finalizer cluster.cluster.x-k8s.io) destroys the cluster's VMs.
 It is idempotent: VMs and objects are found by deterministic names before anything is created.
 
@@ -77,7 +80,7 @@ def suffix(*parts: str, n: int = 5) -> str:
 def cond(type_: str, status: bool, reason: str = "", message: str = "") -> dict:
     # valid for both v1beta1 (clusterv1.Condition) and v1beta2 (metav1.Condition) schemas
     return {"type": type_, "status": "True" if status else "False", "reason": reason or (type_ if status else "NotReady"),
-            "message": message, "lastTransitionTime": now()}
+            "message": message or f"{type_} is {status} (capi-sim)", "lastTransitionTime": now()}
 
 
 class Kube:
@@ -135,6 +138,8 @@ CAPI1 = "cluster.x-k8s.io/v1beta1"
 KCP2 = "controlplane.cluster.x-k8s.io/v1beta2"
 KCP1 = "controlplane.cluster.x-k8s.io/v1beta1"
 INFRA1 = "infrastructure.cluster.x-k8s.io/v1beta1"
+INFRA2 = "infrastructure.cluster.x-k8s.io/v1beta2"
+BOOT2 = "bootstrap.cluster.x-k8s.io/v1beta2"
 ETCD1 = "etcdcluster.cluster.x-k8s.io/v1beta1"
 PLURALS = {"VSphereMachineTemplate": "vspheremachinetemplates", "VSphereCluster": "vsphereclusters",
            "KubeadmControlPlane": "kubeadmcontrolplanes", "EtcdadmCluster": "etcdadmclusters",
@@ -321,7 +326,7 @@ class Sim:
                     except Exception as e:  # noqa: BLE001
                         LOG.warning("%s: cluster %s/%s: %s", k.name, c["metadata"]["namespace"],
                                     c["metadata"]["name"], e)
-            except requests.RequestException as e:
+            except Exception as e:  # noqa: BLE001 - keep running: API servers restart, CRDs appear later
                 LOG.warning("%s: %s", k.name, e)
 
     def reconcile(self, k: Kube, c: dict):
@@ -347,10 +352,13 @@ class Sim:
         version = None
         # infrastructure: VSphereCluster ready (v1beta1, as EKS Anywhere writes it)
         if infra_ref and infra_ref.get("kind") == "VSphereCluster":
-            vc = k.get(obj_path(INFRA1, "vsphereclusters", ns, infra_ref["name"]))
-            if vc and not (vc.get("status") or {}).get("ready"):
-                k.merge(obj_path(INFRA1, "vsphereclusters", ns, infra_ref["name"], "status"), {"status": {
-                    "ready": True, "conditions": [cond("Ready", True), cond("VCenterAvailable", True)]}})
+            vc = k.get(obj_path(INFRA2, "vsphereclusters", ns, infra_ref["name"]))
+            if vc is not None:
+                self.ensure_owner(k, INFRA2, "vsphereclusters", vc, c, controller=True)
+                if not ((vc.get("status") or {}).get("initialization") or {}).get("provisioned"):
+                    k.merge(obj_path(INFRA2, "vsphereclusters", ns, infra_ref["name"], "status"), {"status": {
+                        "initialization": {"provisioned": True},
+                        "conditions": [cond("Ready", True), cond("VCenterAvailable", True)]}})
         fault = o["fault"]
         stuck_done = False
         machines_cp, ready_cp = [], 0
@@ -361,11 +369,13 @@ class Sim:
             if kcp2 is None:
                 return
             cp_obj = kcp2
+            self.ensure_owner(k, KCP2, "kubeadmcontrolplanes", kcp2, c, controller=True)
             replicas = kcp2["spec"].get("replicas", 1)
             version = kcp2["spec"].get("version")
             mt_ref = ((kcp2["spec"].get("machineTemplate") or {}).get("spec") or {}).get("infrastructureRef") or \
                 ((kcp1 or {}).get("spec", {}).get("machineTemplate") or {}).get("infrastructureRef")
             tmpl = self.machine_template(k, ns, mt_ref)
+            self.ensure_owner(k, INFRA2, "vspheremachinetemplates", tmpl, c)
             owner = self.owner(kcp2, KCP2)
             for i in range(replicas):
                 mname = f"{cp_ref['name']}-{suffix(ns, name, 'cp', str(i))}"
@@ -398,7 +408,9 @@ class Sim:
                 lbl = (ec["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name")
                 if lbl != name and ec["metadata"]["name"] != f"{name}-etcd":
                     continue
+                self.ensure_owner(k, ETCD1, "etcdadmclusters", ec, c)
                 tmpl = self.machine_template(k, ns, ec["spec"].get("infrastructureTemplate"))
+                self.ensure_owner(k, INFRA2, "vspheremachinetemplates", tmpl, c)
                 ready = 0
                 addrs = []
                 for i in range(ec["spec"].get("replicas", 1)):
@@ -468,6 +480,13 @@ class Sim:
             "infrastructureRef")
         version = tspec.get("version")
         tmpl = self.machine_template(k, ns, iref)
+        self.ensure_owner(k, CAPI2, "machinedeployments", mdp, c)
+        self.ensure_owner(k, INFRA2, "vspheremachinetemplates", tmpl, c)
+        bref = (tspec.get("bootstrap") or {}).get("configRef")
+        if bref and bref.get("kind") == "KubeadmConfigTemplate":
+            kct = k.get(obj_path(BOOT2, "kubeadmconfigtemplates", ns, bref["name"]))
+            if kct is not None:
+                self.ensure_owner(k, BOOT2, "kubeadmconfigtemplates", kct, c)
         ms_name = f"{mdn}-{suffix(ns, name, mdn, 'ms', n=10)[:10]}"
         ms_path = obj_path(CAPI2, "machinesets", ns)
         ms = k.get(f"{ms_path}/{ms_name}")
@@ -498,6 +517,18 @@ class Sim:
                                 "" if ready == replicas else f"{replicas - ready} machine(s) not ready")]}})
         return ready, replicas
 
+    def ensure_owner(self, k, api_version, plural, obj, cluster, controller=False):
+        """Add the Cluster as owner, as the CAPI controllers do (clusterctl move follows these links)."""
+        refs = obj["metadata"].get("ownerReferences") or []
+        if any(r.get("kind") == "Cluster" and r.get("name") == cluster["metadata"]["name"] for r in refs):
+            return
+        o = self.owner(cluster, CAPI2)
+        if not controller or any(r.get("controller") for r in refs):
+            o.pop("controller")
+        k.merge(obj_path(api_version, plural, obj["metadata"]["namespace"], obj["metadata"]["name"]),
+                {"metadata": {"ownerReferences": refs + [o],
+                              "resourceVersion": obj["metadata"]["resourceVersion"]}})
+
     @staticmethod
     def owner(obj, api_version):
         return {"apiVersion": api_version, "kind": obj["kind"], "name": obj["metadata"]["name"],
@@ -506,7 +537,7 @@ class Sim:
     def machine_template(self, k, ns, ref):
         if not ref or not ref.get("name"):
             raise RuntimeError("missing machine template reference")
-        t = k.get(obj_path(INFRA1, "vspheremachinetemplates", ns, ref["name"]))
+        t = k.get(obj_path(INFRA2, "vspheremachinetemplates", ns, ref["name"]))
         if t is None:
             raise RuntimeError(f"VSphereMachineTemplate {ns}/{ref['name']} not found")
         return t
@@ -528,7 +559,7 @@ class Sim:
                               "format": base64.b64encode(b"cloud-config").decode()}})
             vsm_spec = {kk: v for kk, v in spec.items()}
             vsm_spec["providerID"] = provider_id
-            k.create(obj_path(INFRA1, "vspheremachines", ns), {"apiVersion": INFRA1, "kind": "VSphereMachine",
+            k.create(obj_path(INFRA2, "vspheremachines", ns), {"apiVersion": INFRA2, "kind": "VSphereMachine",
                      "metadata": {"name": mname, "namespace": ns, "labels": labels}, "spec": vsm_spec})
             k.create(mpath, {"apiVersion": CAPI2, "kind": "Machine", "metadata": {
                 "name": mname, "namespace": ns, "labels": labels, "ownerReferences": [owner]},
@@ -540,12 +571,12 @@ class Sim:
             # ownership like the real controllers: Machine owns its VSphereMachine and bootstrap Secret
             mo = self.owner(m, CAPI2)
             mo["controller"] = True
-            k.merge(obj_path(INFRA1, "vspheremachines", ns, mname), {"metadata": {"ownerReferences": [mo]}})
+            k.merge(obj_path(INFRA2, "vspheremachines", ns, mname), {"metadata": {"ownerReferences": [mo]}})
             k.merge(obj_path("v1", "secrets", ns, mname), {"metadata": {"ownerReferences": [dict(mo, controller=True)]}})
-        vsm = k.get(obj_path(INFRA1, "vspheremachines", ns, mname))
-        if vsm is not None and not (vsm.get("status") or {}).get("ready"):
-            k.merge(obj_path(INFRA1, "vspheremachines", ns, mname, "status"), {"status": {
-                "ready": True, "addresses": [{"type": "InternalIP", "address": ip}],
+        vsm = k.get(obj_path(INFRA2, "vspheremachines", ns, mname))
+        if vsm is not None and not ((vsm.get("status") or {}).get("initialization") or {}).get("provisioned"):
+            k.merge(obj_path(INFRA2, "vspheremachines", ns, mname, "status"), {"status": {
+                "initialization": {"provisioned": True}, "addresses": [{"type": "InternalIP", "address": ip}],
                 "conditions": [cond("Ready", True), cond("VMProvisioned", True)]}})
         if never_ready:
             k.merge(f"{mpath}/{mname}/status", {"status": {
