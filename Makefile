@@ -40,6 +40,8 @@ collection-tree:
 	@rm -rf "$(COLL_DIR)" && mkdir -p "$(COLL_DIR)" "$(ANSIBLE_LOCAL_TEMP)" "$(ANSIBLE_HOME)"
 	@cd "$(ROOT)" && git ls-files -co --exclude-standard -z | xargs -0 -r -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
 	  | tar --null -T - -cf - | tar -xf - -C "$(COLL_DIR)"
+	@# ansible-test lists files with git: give the copy a repository of its own (.build is ignored by ours)
+	@cd "$(COLL_DIR)" && git init -q && git add -A && git -c user.name=ci -c user.email=ci@localhost commit -qm tree
 
 # ---------------------------------------------------------------------------- main job
 DEMO_DIR     ?= $(ROOT)/demo
@@ -59,10 +61,28 @@ test: venv unit sanity lint build-doc ## every gate (what CI runs)
 unit: venv ## pytest unit tests of module_utils and modules
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/unit -q -p no:cacheprovider
 
-SANITY_PYTHON ?= $(shell $(VENV_PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+# ansible-test installs its pinned sanity requirements into a virtual environment of its own (.venv-sanity):
+# its --venv mode would download pip's bootstrap script from outside the package registries.
+SANITY_VENV := $(ROOT)/.venv-sanity
+$(SANITY_VENV)/.stamp: requirements-dev.txt scripts/find-python.sh
+	@py=$$(scripts/find-python.sh) || exit 1; rm -rf "$(SANITY_VENV)"; "$$py" -m venv "$(SANITY_VENV)"
+	$(SANITY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SANITY_VENV)/bin/python -m pip install --quiet "$$(grep -E '^ansible-core==' requirements-dev.txt)" -r requirements.txt
+	@touch $@
+
+# The pip bootstrap script ansible-test would download (see scripts/ansible-test-get-pip.py).
+.PHONY: sanity-pip-bootstrap
+sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
+	@v=$$($(SANITY_VENV)/bin/python -c 'import re, ansible_test, os; \
+	  p = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py"); \
+	  print(re.search(r"pip=.([0-9.]+).", open(p).read()).group(1))'); \
+	  mkdir -p "$$HOME/.ansible/test/cache" && cp scripts/ansible-test-get-pip.py "$$HOME/.ansible/test/cache/get_pip_$${v//./_}.py"
+
+SANITY_PYTHON = $(shell $(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 .PHONY: sanity
-sanity: venv collection-tree ## ansible-test sanity
-	cd "$(COLL_DIR)" && $(VENV_BIN)/ansible-test sanity --venv --python $(SANITY_PYTHON) --color no
+sanity: $(SANITY_VENV)/.stamp sanity-pip-bootstrap collection-tree ## ansible-test sanity
+	cd "$(COLL_DIR)" && PATH="$(SANITY_VENV)/bin:$$PATH" $(SANITY_VENV)/bin/ansible-test sanity --local --requirements \
+	  --python $(SANITY_PYTHON) --color no
 
 .PHONY: lint
 lint: venv ## ansible-lint, profile production
@@ -92,3 +112,4 @@ clean: ## remove build output (keeps .venv)
 	rm -rf "$(BUILD)"
 
 -include tests/lab/lab.mk
+-include bench/*.mk

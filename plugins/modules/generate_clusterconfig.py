@@ -52,8 +52,10 @@ extends_documentation_fragment:
   - ansible.builtin.files
 attributes:
   check_mode:
+    description: Reports whether O(dest) would be written, and writes nothing.
     support: full
   diff_mode:
+    description: Shows the file before and after.
     support: full
 notes:
   - Fill in the blanks (endpoint host, vCenter server, datacenter, network, datastore, folder, resource pool, SSH key),
