@@ -212,7 +212,7 @@ class Sim:
                 raise RuntimeError(f"datastore {dsp} not found")
         reloc = vim.vm.RelocateSpec(pool=pool, datastore=ds)
         clone = vim.vm.CloneSpec(location=reloc, powerOn=True, template=False)
-        if (spec.get("cloneMode") or "linkedClone") == "linkedClone" and tmpl.snapshot:
+        if (spec.get("cloneMode") or "linkedClone") == "linkedClone" and getattr(tmpl, "snapshot", None):
             clone.snapshot = tmpl.snapshot.currentSnapshot
             reloc.diskMoveType = "createNewChildDiskBacking"
         clone.config = vim.vm.ConfigSpec(numCPUs=int(spec.get("numCPUs") or 2),
@@ -242,6 +242,13 @@ class Sim:
         clone.config.deviceChange = devs
         LOG.info("cloning VM %s from %s into %s", name, tpath, folder_path)
         vm = vsphere_seed.wait_task(tmpl.CloneVM_Task(folder=folder, name=name, spec=clone), timeout=300)
+        want = vim.vm.ConfigSpec(numCPUs=clone.config.numCPUs, memoryMB=clone.config.memoryMB)
+        if vm.config.hardware.numCPU != want.numCPUs or vm.config.hardware.memoryMB != want.memoryMB:
+            # the simulator's clone keeps the template's sizing: reconfigure like a post-clone CAPV step
+            if vm.runtime.powerState == "poweredOn":
+                vsphere_seed.wait_task(vm.PowerOffVM_Task())
+            vsphere_seed.wait_task(vm.ReconfigVM_Task(want))
+            vsphere_seed.wait_task(vm.PowerOnVM_Task())
         return vm.config.uuid, self._ip(name)
 
     def _pool(self, si, dc, path):

@@ -144,6 +144,21 @@ def _run_go(args: list[str], cwd: Path, what: str) -> float:
     return dt
 
 
+def _short(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
+def _install_ldflags(name: str) -> str:
+    ld = "-s -w"
+    if name == "clusterctl":
+        ld += f" -X sigs.k8s.io/cluster-api/version.gitVersion={CLUSTERCTL_VERSION}" \
+              " -X sigs.k8s.io/cluster-api/version.gitMajor=1 -X sigs.k8s.io/cluster-api/version.gitMinor=13" \
+              " -X sigs.k8s.io/cluster-api/version.gitTreeState=clean"
+    if name == "govc":
+        ld += f" -X github.com/vmware/govmomi/govc/flags.BuildVersion={GOVMOMI_VERSION}"
+    return ld
+
+
 def _targets() -> dict:
     """name -> (version key, list of binaries, build function)."""
     go = LAB_DIR / "go"
@@ -151,9 +166,9 @@ def _targets() -> dict:
         "k8s": (f"{K8S_VERSION}-{_hash_files(go / 'k8s')}", ["kube-apiserver", "kube-controller-manager", "kubectl"]),
         "etcd": (f"{ETCD_VERSION}-{_hash_files(go / 'etcd')}", ["etcd"]),
         "vcsim": (f"{GOVMOMI_VERSION}-{_hash_files(go / 'vcsim')}", ["lab-vcsim"]),
-        "govc": (GOVMOMI_VERSION, ["govc"]),
-        "clusterctl": (CLUSTERCTL_VERSION, ["clusterctl"]),
-        "kind": (KIND_VERSION, ["kind"]),
+        "govc": (f"{GOVMOMI_VERSION}-{_short(_install_ldflags('govc'))}", ["govc"]),
+        "clusterctl": (f"{CLUSTERCTL_VERSION}-{_short(_install_ldflags('clusterctl'))}", ["clusterctl"]),
+        "kind": (f"{KIND_VERSION}-{_short(_install_ldflags('kind'))}", ["kind"]),
     }
 
 
@@ -184,13 +199,7 @@ def _build_target(name: str, out: Path) -> float:
             "clusterctl": f"sigs.k8s.io/cluster-api/cmd/clusterctl@{CLUSTERCTL_VERSION}",
             "kind": f"sigs.k8s.io/kind@{KIND_VERSION}",
         }[name]
-        ld = "-s -w"
-        if name == "clusterctl":
-            ld += f" -X sigs.k8s.io/cluster-api/version.gitVersion={CLUSTERCTL_VERSION}" \
-                  f" -X sigs.k8s.io/cluster-api/version.gitMajor=1 -X sigs.k8s.io/cluster-api/version.gitMinor=13" \
-                  f" -X sigs.k8s.io/cluster-api/version.gitTreeState=clean"
-        if name == "govc":
-            ld += f" -X github.com/vmware/govmomi/cli/flags.BuildVersion={GOVMOMI_VERSION.lstrip('v')}"
+        ld = _install_ldflags(name)
         env_gobin = dict(GOBIN=str(tmp))
         os.environ.update(env_gobin)
         try:

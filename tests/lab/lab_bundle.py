@@ -254,8 +254,9 @@ def make_bundle(files, cm_file, eksa_file, cil_file, shared: Path, out: Path) ->
         def prov(key, controller_img, extra=None):
             f = files[key]
             d = {"components": _file(f["components"]), "metadata": _file(f["metadata"]), "version": f["version"],
-                 "controller": _img(controller_img, f["version"]),
                  "kubeProxy": _img("brancz/kube-rbac-proxy", "v0.19.1")}
+            if key != "vSphere":  # CAPV's controller image is vSphere.clusterAPIController
+                d["controller"] = _img(controller_img, f["version"])
             d.update(extra or {})
             return d
 
@@ -266,9 +267,7 @@ def make_bundle(files, cm_file, eksa_file, cil_file, shared: Path, out: Path) ->
                 "name": eksd_name, "channel": channel, "kubeVersion": eksd_kube, "gitCommit": "0" * 40,
                 "manifestUrl": manifest_uri,
                 "kindNode": _img("kubernetes-sigs/kind/node", tag),
-                "ova": {
-                    "ubuntu": {"name": f"ubuntu-{tag}-amd64.ova", "osName": "ubuntu", "os": "linux", "arch": ["amd64"],
-                               "uri": f"file:///lab/ova/ubuntu-{tag}-amd64.ova"},
+                "ova": {  # EKS Anywhere v0.26 only lists Bottlerocket OVAs (Ubuntu templates are built by users)
                     "bottlerocket": {"name": f"bottlerocket-{tag}-amd64.ova", "osName": "bottlerocket", "os": "linux",
                                      "arch": ["amd64"], "uri": f"file:///lab/ova/bottlerocket-{tag}-amd64.ova"},
                 },
@@ -307,7 +306,7 @@ def make_bundle(files, cm_file, eksa_file, cil_file, shared: Path, out: Path) ->
                      "notificationController": _img("fluxcd/notification-controller", "v1.4.0"),
                      "sourceController": _img("fluxcd/source-controller", "v1.4.1")},
             "kindnetd": {"version": "v0.11.1", "manifest": _file(cil_file)},
-            "packageController": {"version": "v0.4.0", "controller": _img("eks-anywhere-packages", "v0.4.0"),
+            "packageController": {"version": "v0.4.0", "packageController": _img("eks-anywhere-packages", "v0.4.0"),
                                   "tokenRefresher": _img("ecr-token-refresher", "v0.4.0"),
                                   "helmChart": {"name": "eks-anywhere-packages",
                                                 "uri": f"{IMG}/eks-anywhere-packages:0.4.0"}},

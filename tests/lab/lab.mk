@@ -1,0 +1,26 @@
+# The test lab (tests/lab/README.md): real etcd, kube-apiserver, kube-controller-manager, clusterctl and
+# govmomi's vCenter simulator, built once into $(LAB_CACHE_DIR); capi-sim is the one simulated part.
+# Included by the top-level Makefile; needs $(VENV_PYTHON) and the `venv` target from it.
+LAB_PYTHON    ?= $(VENV_PYTHON)
+LAB_CLI        = $(LAB_PYTHON) $(ROOT)/tests/lab/lab.py
+LAB_GO        ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
+export LAB_GO
+
+.PHONY: lab-build lab-up lab-down lab-status lab-env lab-test
+lab-build: venv ## build the lab's binaries into the cache (once per pinned version)
+	$(LAB_CLI) build
+
+lab-up: venv ## start the lab (builds first if needed); prints its environment
+	$(LAB_CLI) up
+
+lab-down: ## stop every lab process and remove the lab state dir
+	@if [ -x "$(LAB_PYTHON)" ]; then $(LAB_CLI) down; else echo "no venv: nothing to stop"; fi
+
+lab-status: venv ## show the lab processes and endpoints
+	@$(LAB_CLI) status
+
+lab-env: venv ## print `export LAB_...` lines for the running lab (eval "$$(make -s lab-env)")
+	@$(LAB_CLI) env
+
+lab-test: venv ## integration tests proving each lab component is real (starts the lab if needed)
+	cd "$(ROOT)" && $(LAB_PYTHON) -m pytest tests/integration/lab -m lab -q -p no:cacheprovider
