@@ -162,6 +162,47 @@ def test_seed_is_idempotent_and_extensible(lab):
         vsphere_seed.disconnect(si)
 
 
+# --- clusterctl init ------------------------------------------------------------------------
+
+def _providers(lab, key):
+    p = kubectl(lab, key, "get", "providers.clusterctl.cluster.x-k8s.io", "-A", "-o", "json", check=False)
+    if p.returncode != 0:
+        return set()
+    return {i["metadata"]["name"] for i in json.loads(p.stdout)["items"]}
+
+
+def _init(lab, key):
+    if PROVIDERS <= _providers(lab, key):
+        return ""
+    p = clusterctl(lab, "init", "--kubeconfig", lab[key], *INIT_ARGS)
+    return p.stdout + p.stderr
+
+
+def test_clusterctl_init_installs_the_providers(lab):
+    # runs before the CRD tests: with cert-manager's CRDs already present clusterctl skips cert-manager
+    out = _init(lab, "LAB_BOOTSTRAP_KUBECONFIG")
+    assert PROVIDERS <= _providers(lab, "LAB_BOOTSTRAP_KUBECONFIG")
+    if out:
+        assert 'Installing cert-manager version="v1.21.1"' in out, out
+    deps = {
+        "capi-system": "capi-controller-manager",
+        "capi-kubeadm-bootstrap-system": "capi-kubeadm-bootstrap-controller-manager",
+        "capi-kubeadm-control-plane-system": "capi-kubeadm-control-plane-controller-manager",
+        "capv-system": "capv-controller-manager",
+        "etcdadm-bootstrap-provider-system": "etcdadm-bootstrap-provider-controller-manager",
+        "etcdadm-controller-system": "etcdadm-controller-controller-manager",
+        "cert-manager": "cert-manager",
+    }
+    for ns, name in deps.items():
+        kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "wait", "-n", ns, f"deployment/{name}", "--for=condition=Available",
+                "--timeout=30s")
+    crd = json.loads(kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "get", "crd", "clusters.cluster.x-k8s.io", "-o",
+                             "json").stdout)
+    assert crd["metadata"]["labels"]["cluster.x-k8s.io/provider"] == "cluster-api"
+    out = clusterctl(lab, "describe", "cluster", "none", "--kubeconfig", lab["LAB_BOOTSTRAP_KUBECONFIG"], check=False)
+    assert "clusters.cluster.x-k8s.io \"none\" not found" in (out.stderr + out.stdout)
+
+
 # --- API servers ----------------------------------------------------------------------------
 
 def _crd_files():
@@ -246,41 +287,6 @@ def test_lab_bundle_is_a_valid_bundles_object(lab, crds_installed):
 
 # --- clusterctl + capi-sim ------------------------------------------------------------------
 
-def _providers(lab, key):
-    p = kubectl(lab, key, "get", "providers.clusterctl.cluster.x-k8s.io", "-A", "-o", "json", check=False)
-    if p.returncode != 0:
-        return set()
-    return {i["metadata"]["name"] for i in json.loads(p.stdout)["items"]}
-
-
-def _init(lab, key):
-    if PROVIDERS <= _providers(lab, key):
-        return
-    clusterctl(lab, "init", "--kubeconfig", lab[key], *INIT_ARGS)
-
-
-def test_clusterctl_init_installs_the_providers(lab, crds_installed):
-    _init(lab, "LAB_BOOTSTRAP_KUBECONFIG")
-    assert PROVIDERS <= _providers(lab, "LAB_BOOTSTRAP_KUBECONFIG")
-    deps = {
-        "capi-system": "capi-controller-manager",
-        "capi-kubeadm-bootstrap-system": "capi-kubeadm-bootstrap-controller-manager",
-        "capi-kubeadm-control-plane-system": "capi-kubeadm-control-plane-controller-manager",
-        "capv-system": "capv-controller-manager",
-        "etcdadm-bootstrap-provider-system": "etcdadm-bootstrap-provider-controller-manager",
-        "etcdadm-controller-system": "etcdadm-controller-controller-manager",
-        "cert-manager": "cert-manager",
-    }
-    for ns, name in deps.items():
-        kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "wait", "-n", ns, f"deployment/{name}", "--for=condition=Available",
-                "--timeout=30s")
-    crd = json.loads(kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "get", "crd", "clusters.cluster.x-k8s.io", "-o",
-                             "json").stdout)
-    assert crd["metadata"]["labels"]["cluster.x-k8s.io/provider"] == "cluster-api"
-    out = clusterctl(lab, "describe", "cluster", "none", "--kubeconfig", lab["LAB_BOOTSTRAP_KUBECONFIG"], check=False)
-    assert "clusters.cluster.x-k8s.io \"none\" not found" in (out.stderr + out.stdout)
-
-
 def _apply_cluster(lab, key, ns, annotations=None):
     text = (FIXTURES / "capi-cluster.yaml").read_text()
     text = text.replace("lab-move", ns).replace("SERVER", lab["LAB_VSPHERE_SERVER"].split(":")[0])
@@ -337,8 +343,8 @@ def test_capi_sim_makes_cluster_ready_and_clusterctl_moves_it(lab, crds_installe
         vm = vsphere_seed.find_by_path(si, f"/SDDC-Datacenter/vm/{worker['metadata']['name']}")
         assert vm is not None and vm.config.hardware.numCPU == 3 and vm.config.hardware.memoryMB == 4096
         assert worker["spec"]["providerID"] == f"vsphere://{vm.config.uuid}"
-        cp = vsphere_seed.find_by_path(si, f"/SDDC-Datacenter/vm/{kcp['metadata']['name']}-"
-                                           f"{next(m for m in machines if 'control-plane' in m['metadata'].get('labels', {}))['metadata']['name'].split('-')[-1]}")
+        cpm = next(m for m in machines if "cluster.x-k8s.io/control-plane" in m["metadata"].get("labels", {}))
+        cp = vsphere_seed.find_by_path(si, f"/SDDC-Datacenter/vm/{cpm['metadata']['name']}")
         assert cp is not None and cp.config.hardware.memoryMB == 8192
     finally:
         vsphere_seed.disconnect(si)
