@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """eksa.anywhere test lab driver.
 
 Subcommands:
