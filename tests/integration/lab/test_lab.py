@@ -288,7 +288,7 @@ def test_lab_bundle_is_a_valid_bundles_object(lab, crds_installed):
 # --- clusterctl + capi-sim ------------------------------------------------------------------
 
 def _apply_cluster(lab, key, ns, annotations=None):
-    text = (FIXTURES / "capi-cluster.yaml").read_text()
+    text = (FIXTURES / "capi-cluster.manifest").read_text()
     text = text.replace("lab-move", ns).replace("SERVER", lab["LAB_VSPHERE_SERVER"].split(":")[0])
     text = text.replace("THUMBPRINT", lab["LAB_VSPHERE_THUMBPRINT"]).replace("USERNAME", lab["LAB_VSPHERE_USERNAME"])
     text = text.replace("PASSWORD", "not-used")
