@@ -1,0 +1,195 @@
+# -*- coding: utf-8 -*-
+# Copyright: eksa.anywhere contributors
+# Apache License 2.0 (see LICENSE)
+"""Reading a Cluster API cluster's progress: etcd, control plane and workers, as EKS Anywhere waits for them.
+
+Independent of AnsibleModule; shared by the capi_wait action, the move pre-checks and diagnostics.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+
+CAPI = "cluster.x-k8s.io/v1beta2"
+KCP = "controlplane.cluster.x-k8s.io/v1beta2"
+ETCD = "etcdcluster.cluster.x-k8s.io/v1beta1"
+NAMESPACE = "eksa-system"
+PHASES = ("etcd", "control-plane", "workers")
+
+# what a cluster is made of: the kinds clusterctl move carries, and diagnostics collect
+CAPI_KINDS = (
+    ("cluster.x-k8s.io/v1beta2", "Cluster"),
+    ("cluster.x-k8s.io/v1beta2", "Machine"),
+    ("cluster.x-k8s.io/v1beta2", "MachineSet"),
+    ("cluster.x-k8s.io/v1beta2", "MachineDeployment"),
+    ("cluster.x-k8s.io/v1beta2", "MachineHealthCheck"),
+    ("controlplane.cluster.x-k8s.io/v1beta2", "KubeadmControlPlane"),
+    ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfig"),
+    ("bootstrap.cluster.x-k8s.io/v1beta2", "KubeadmConfigTemplate"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereCluster"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachine"),
+    ("infrastructure.cluster.x-k8s.io/v1beta1", "VSphereMachineTemplate"),
+    ("etcdcluster.cluster.x-k8s.io/v1beta1", "EtcdadmCluster"),
+    ("bootstrap.cluster.x-k8s.io/v1beta1", "EtcdadmConfig"),
+    ("addons.cluster.x-k8s.io/v1beta2", "ClusterResourceSet"),
+    ("v1", "Secret"),
+)
+
+
+# EKS Anywhere's defaults (eksctl anywhere create cluster flags)
+DEFAULT_TIMEOUTS = {"etcd": 3600, "control-plane": 3600, "per-machine": 600}
+
+
+class WaitFailed(Exception):
+    def __init__(self, message, state=None):
+        super(WaitFailed, self).__init__(message)
+        self.message = message
+        self.state = state or {}
+
+    def __str__(self):
+        return self.message
+
+
+def condition(obj, ctype):
+    for cond in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if cond.get("type") == ctype:
+            return cond
+    return None
+
+
+def is_true(obj, ctype):
+    cond = condition(obj, ctype)
+    return bool(cond) and cond.get("status") == "True"
+
+
+def failure_message(cluster):
+    status = (cluster or {}).get("status") or {}
+    v1 = (status.get("deprecated") or {}).get("v1beta1") or {}
+    if v1.get("failureMessage") or v1.get("failureReason"):
+        return "%s: %s" % (v1.get("failureReason") or "Failed", v1.get("failureMessage") or "")
+    if status.get("phase") == "Failed":
+        return "the Cluster is in phase Failed"
+    return None
+
+
+def etcd_state(client, name, namespace=NAMESPACE):
+    obj = client.get(ETCD, "EtcdadmCluster", "%s-etcd" % name, namespace) if client.serves(ETCD, "EtcdadmCluster") else None
+    if obj is None:
+        return None
+    want = (obj.get("spec") or {}).get("replicas", 1)
+    status = obj.get("status") or {}
+    ready = want if status.get("ready") else min(status.get("replicas") or 0, max(want - 1, 0))
+    return dict(ready=ready, total=want, done=bool(status.get("ready")))
+
+
+def control_plane_state(client, name, namespace=NAMESPACE):
+    obj = client.get(KCP, "KubeadmControlPlane", name, namespace)
+    if obj is None:
+        return dict(ready=0, total=0, done=False, missing=True)
+    want = (obj.get("spec") or {}).get("replicas", 1)
+    ready = ((obj.get("status") or {}).get("readyReplicas")) or 0
+    return dict(ready=ready, total=want, done=ready >= want and is_true(obj, "Available"))
+
+
+def workers_state(client, name, namespace=NAMESPACE):
+    ready = total = 0
+    groups = {}
+    for md in client.list(CAPI, "MachineDeployment", namespace=namespace):
+        if (md.get("spec") or {}).get("clusterName") != name:
+            continue
+        want = (md.get("spec") or {}).get("replicas", 1) or 0
+        got = min((md.get("status") or {}).get("readyReplicas") or 0, want)
+        groups[md["metadata"]["name"]] = "%d/%d" % (got, want)
+        ready += got
+        total += want
+    return dict(ready=ready, total=total, done=ready >= total, groups=groups)
+
+
+def machines_without_node(client, name, namespace=NAMESPACE):
+    missing = []
+    for machine in client.list(CAPI, "Machine", namespace=namespace):
+        if ((machine.get("metadata") or {}).get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
+            continue
+        if not ((machine.get("status") or {}).get("nodeRef") or {}).get("name"):
+            missing.append(machine["metadata"]["name"])
+    return missing
+
+
+def cluster_ready(client, name, namespace=NAMESPACE):
+    cluster = client.get(CAPI, "Cluster", name, namespace)
+    if cluster is None:
+        return False, "Cluster %s/%s does not exist" % (namespace, name)
+    if not is_true(cluster, "ControlPlaneInitialized"):
+        return False, "the control plane of %s is not initialized" % name
+    if not (is_true(cluster, "Ready") or is_true(cluster, "Available")):
+        cond = condition(cluster, "Available") or condition(cluster, "Ready") or {}
+        return False, "Cluster %s is not ready: %s" % (name, cond.get("message") or cond.get("reason") or "no Ready condition")
+    return True, "Cluster %s is ready" % name
+
+
+def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None, external_etcd=True,
+                 sleep=10, clock=time.monotonic):
+    """Wait for etcd, the control plane and the workers in turn; return the final state.
+
+    Between checks it watches the cluster's Machines, so any change is seen at once.
+    Raises WaitFailed naming the phase and what is not ready.
+    """
+    timeouts = dict(DEFAULT_TIMEOUTS, **(timeouts or {}))
+    state = {}
+    phases = [p for p in PHASES if external_etcd or p != "etcd"]
+    for phase in phases:
+        if phase == "workers":
+            count = max(workers_state(client, name, namespace)["total"], 1)
+            limit = timeouts["per-machine"] * count
+        else:
+            limit = timeouts[phase]
+        deadline = clock() + limit
+        last = None
+        while True:
+            cluster = client.get(CAPI, "Cluster", name, namespace)
+            if cluster is None:
+                raise WaitFailed("the Cluster %s/%s does not exist: apply the cluster manifests first" % (namespace, name), state)
+            failure = failure_message(cluster)
+            if failure:
+                raise WaitFailed("cluster %s failed while waiting for %s: %s" % (name, phase, failure), state)
+            if phase == "etcd":
+                current = etcd_state(client, name, namespace) or dict(ready=0, total=0, done=False)
+            elif phase == "control-plane":
+                current = control_plane_state(client, name, namespace)
+            else:
+                current = workers_state(client, name, namespace)
+            state[phase] = current
+            line = "%s: %d/%d ready" % (phase, current["ready"], current["total"])
+            if current.get("groups"):
+                line += " (%s)" % ", ".join("%s %s" % kv for kv in sorted(current["groups"].items()))
+            if line != last and progress:
+                progress(line)
+            last = line
+            if current["done"]:
+                break
+            remaining = deadline - clock()
+            if remaining <= 0:
+                raise WaitFailed("timed out after %ds waiting for %s of cluster %s: %s"
+                                 % (limit, phase, name, line), state)
+            _watch_machines(client, namespace, min(sleep, remaining))
+    return state
+
+
+def _watch_machines(client, namespace, seconds):
+    """Block until a Machine changes or seconds pass (a watch, not a busy poll)."""
+    start = time.monotonic()
+    try:
+        items = client.request("GET", client.resource(CAPI, "Machine").path(None, namespace), params={"limit": "1"})
+        version = (items.get("metadata") or {}).get("resourceVersion")
+        for dummy in client.watch(CAPI, "Machine", namespace=namespace, resource_version=version,
+                                  timeout_seconds=max(1, int(seconds))):
+            break
+    except K8sError:
+        pass
+    left = seconds - (time.monotonic() - start)
+    if left > 0.2:
+        time.sleep(min(left, 0.5))

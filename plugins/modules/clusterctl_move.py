@@ -1,0 +1,197 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: eksa.anywhere contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: clusterctl_move
+short_description: Move a cluster's Cluster API objects from one management cluster to another with clusterctl, and verify it
+version_added: 0.1.0
+author: eksa.anywhere maintainers (@eksa-anywhere)
+description:
+  - Pre-checks that the Cluster is ready and every Machine has a node, runs C(clusterctl move) (with retries), then checks
+    that every Cluster API object and Secret of the namespace exists in the target (counts per kind) and none is left in the source.
+  - The source is given with the eksa.anywhere.k8s_auth options, the target with O(to_kubeconfig).
+  - Idempotent and resumable. A cluster already moved is left alone; a move that was interrupted (objects in both) is completed
+    by running clusterctl move again.
+options:
+  name:
+    description: The cluster's name.
+    type: str
+    required: true
+  namespace:
+    description: The namespace of the Cluster API objects.
+    type: str
+    default: eksa-system
+  to_kubeconfig:
+    description: Kubeconfig of the target management cluster.
+    type: path
+    required: true
+  to_context:
+    description: Context of O(to_kubeconfig) to use.
+    type: str
+  retries:
+    description: How many times to run clusterctl move before giving up.
+    type: int
+    default: 3
+  retry_delay:
+    description: Seconds between two tries.
+    type: int
+    default: 5
+  binary_path:
+    description: The clusterctl executable; found on C(PATH) when omitted.
+    type: path
+extends_documentation_fragment:
+  - eksa.anywhere.k8s_auth
+attributes:
+  check_mode:
+    description: Runs the pre-checks and reports whether a move would happen.
+    support: full
+  diff_mode:
+    description: Not supported.
+    support: none
+"""
+
+EXAMPLES = r"""
+- name: Moving cluster management from bootstrap to workload cluster
+  eksa.anywhere.clusterctl_move:
+    kubeconfig: mgmt/generated/mgmt.kind.kubeconfig
+    to_kubeconfig: mgmt/mgmt-eks-a-cluster.kubeconfig
+    name: mgmt
+"""
+
+RETURN = r"""
+moved:
+  description: Objects per kind now in the target.
+  returned: always
+  type: dict
+  sample: {"Cluster": 1, "Machine": 8, "Secret": 12}
+left_in_source:
+  description: Objects per kind still in the source (empty on success).
+  returned: always
+  type: dict
+attempts:
+  description: How many times clusterctl move ran.
+  returned: always
+  type: int
+cmd:
+  description: The last clusterctl command.
+  returned: when clusterctl ran
+  type: list
+  elements: str
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.eksa.anywhere.plugins.module_utils import capi_status, k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import fail_cli, k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError, PrivateDir, Tool, module_runner
+from ansible_collections.eksa.anywhere.plugins.module_utils.clusterctl import belongs_to
+
+def count(client, namespace, name):
+    """Objects per kind in namespace; Secrets only when they belong to the cluster (name prefix or label)."""
+    counts = {}
+    for api_version, kind in capi_status.CAPI_KINDS:
+        if not client.serves(api_version, kind):
+            continue
+        items = client.list(api_version, kind, namespace=namespace)
+        if kind == "Secret":
+            items = [i for i in items if belongs_to(i, name)]
+        if items:
+            counts[kind] = len(items)
+    return counts
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=k8s_argument_spec(
+            name=dict(type="str", required=True),
+            namespace=dict(type="str", default="eksa-system"),
+            to_kubeconfig=dict(type="path", required=True),
+            to_context=dict(type="str"),
+            retries=dict(type="int", default=3),
+            retry_delay=dict(type="int", default=5),
+            binary_path=dict(type="path"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    src_conn, src = k8s_from_module(module, what="source (bootstrap) cluster")
+    try:
+        dst_conn = k8s_client.load_kubeconfig(p["to_kubeconfig"], p["to_context"])
+        dst = k8s_client.K8sClient(dst_conn)
+    except k8s_client.K8sError as exc:
+        src_conn.close()
+        module.fail_json(msg="cannot connect to the target cluster: %s" % exc)
+    private = PrivateDir()
+    result = dict(changed=False, moved={}, left_in_source={}, attempts=0)
+    try:
+        try:
+            in_src = src.serves(capi_status.CAPI, "Cluster") and src.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"])
+            in_dst = dst.serves(capi_status.CAPI, "Cluster") and dst.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"])
+            if not in_src:
+                if in_dst:
+                    result["moved"] = count(dst, p["namespace"], p["name"])
+                    module.exit_json(**result)
+                module.fail_json(msg="Cluster %s/%s is in neither the source nor the target: create it first" % (p["namespace"], p["name"]), **result)
+            if not in_dst:
+                ok, why = capi_status.cluster_ready(src, p["name"], p["namespace"])
+                if not ok:
+                    module.fail_json(msg="cannot move yet: %s" % why, **result)
+                missing = capi_status.machines_without_node(src, p["name"], p["namespace"])
+                if missing:
+                    module.fail_json(msg="cannot move yet: machines without a node: %s" % ", ".join(missing), **result)
+            before = count(src, p["namespace"], p["name"])
+        except k8s_client.K8sError as exc:
+            module.fail_json(msg=str(exc), **result)
+        result["changed"] = True
+        if module.check_mode:
+            result["moved"] = before
+            module.exit_json(**result)
+        try:
+            tool = Tool("clusterctl", p["binary_path"], runner=module_runner(module), env={"CLUSTERCTL_DISABLE_VERSIONCHECK": "true"})
+        except CliError as exc:
+            fail_cli(module, exc, **result)
+        src_kc = private.write_kubeconfig(src_conn, "source.kubeconfig")
+        dst_kc = private.write_kubeconfig(dst_conn, "target.kubeconfig")
+        args = ["move", "--kubeconfig", src_kc, "--to-kubeconfig", dst_kc, "--namespace", p["namespace"]]
+        result["cmd"] = [tool.binary, "move", "--kubeconfig", "<source>", "--to-kubeconfig", "<target>", "--namespace", p["namespace"]]
+        last = None
+        for attempt in range(1, max(1, p["retries"]) + 1):
+            result["attempts"] = attempt
+            try:
+                result["stdout"] = tool.run(args)
+                last = None
+                break
+            except CliError as exc:
+                last = exc
+                time.sleep(p["retry_delay"])
+        if last is not None:
+            fail_cli(module, last, **result)
+        try:
+            result["moved"] = count(dst, p["namespace"], p["name"])
+            result["left_in_source"] = count(src, p["namespace"], p["name"])
+        except k8s_client.K8sError as exc:
+            module.fail_json(msg="moved, but cannot verify: %s" % exc, **result)
+        short = dict((k, v - result["moved"].get(k, 0)) for k, v in before.items() if result["moved"].get(k, 0) < v)
+        leftover = result["left_in_source"]
+        if short or leftover:
+            module.fail_json(msg="clusterctl move did not move everything: missing in target %s; left in source %s; run again to complete it"
+                             % (short or "nothing", leftover or "nothing"), **result)
+        module.exit_json(**result)
+    finally:
+        private.cleanup()
+        src_conn.close()
+        dst_conn.close()
+
+
+if __name__ == "__main__":
+    main()
