@@ -1,0 +1,177 @@
+"""The capi_manifests action plugin: writes, idempotence, check mode, diff, masking, names, errors."""
+import os
+import stat
+import sys
+from unittest.mock import MagicMock
+
+import pytest
+import yaml
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'module_utils'))
+
+from test_capi_support import BUNDLES, CREDS, full_featured_docs, load, reference_docs  # noqa: E402
+
+from ansible_collections.eksa.anywhere.plugins.action.capi_manifests import ActionModule  # noqa: E402
+
+
+def run(args, check_mode=False, diff=False):
+    task = MagicMock()
+    task.args = args
+    task.check_mode = check_mode
+    task.diff = diff
+    task.async_val = 0
+    action = ActionModule(task, MagicMock(), MagicMock(check_mode=check_mode, diff=diff), loader=None, templar=None,
+                          shared_loader_obj=None)
+    return action.run(task_vars={})
+
+
+@pytest.fixture
+def spec():
+    return load(reference_docs('cluster_main.yaml'))
+
+
+def args(spec, out, **extra):
+    base = {'spec': spec, 'bundle': BUNDLES, 'output_dir': str(out), 'credentials': dict(CREDS)}
+    base.update(extra)
+    return base
+
+
+def test_writes_files_modes_and_summary(spec, tmp_path):
+    result = run(args(spec, tmp_path))
+    assert not result.get('failed'), result
+    assert result['changed'] is True
+    gen = tmp_path / 'test' / 'generated'
+    assert result['path'] == str(gen)
+    assert stat.S_IMODE(os.stat(gen).st_mode) == 0o700
+    assert [os.path.basename(f) for f in result['files']] == ['test-capi-cluster.yaml', 'test-capi-workers.yaml',
+                                                              'test-capi-secrets.yaml']
+    for path in result['files']:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert result['kinds']['VSphereMachineTemplate'] == 3
+    assert result['kinds']['Secret'] == 3
+    assert result['names'] == {'control_plane': 'test-control-plane-1', 'etcd': 'test-etcd-1',
+                               'machine_deployments': {'test-md-0': {'machine_template': 'test-md-0-1',
+                                                                     'config_template': 'test-md-0-1', 'replicas': 3}}}
+    text = repr(result)
+    assert CREDS['password'] not in text and CREDS['username'] not in text
+    # credentials only in the secrets file, only inside Secrets
+    import base64
+    b64 = base64.b64encode(CREDS['password'].encode()).decode()
+    for path in result['files']:
+        content = open(path).read()
+        if path.endswith('secrets.yaml'):
+            assert b64 in content
+            assert all(d['kind'] == 'Secret' for d in yaml.safe_load_all(content))
+        else:
+            assert b64 not in content and CREDS['password'] not in content
+
+
+def test_rerun_unchanged_and_byte_identical(spec, tmp_path):
+    first = run(args(spec, tmp_path))
+    before = dict((p, open(p, 'rb').read()) for p in first['files'])
+    second = run(args(spec, tmp_path))
+    assert second['changed'] is False and second['changed_files'] == []
+    assert dict((p, open(p, 'rb').read()) for p in second['files']) == before
+    other = tmp_path / 'again'
+    third = run(args(spec, other))
+    assert [open(p, 'rb').read() for p in third['files']] == list(before.values())
+
+
+def test_check_mode_writes_nothing(spec, tmp_path):
+    result = run(args(spec, tmp_path), check_mode=True)
+    assert result['changed'] is True
+    assert not (tmp_path / 'test').exists()
+
+
+def test_diff_shows_spec_edit_and_masks_secrets(spec, tmp_path):
+    run(args(spec, tmp_path))
+    edited = load(reference_docs('cluster_main.yaml'))
+    edited['cluster']['spec']['workerNodeGroupConfigurations'][0]['count'] = 5
+    result = run(args(edited, tmp_path, credentials={'username': 'other', 'password': 'N3w-Pass'}), diff=True)
+    assert result['changed'] is True
+    diffs = dict((os.path.basename(d['after_header']), d) for d in result['diff'])
+    assert set(diffs) == {'test-capi-workers.yaml', 'test-capi-secrets.yaml'}
+    assert 'replicas: 3' in diffs['test-capi-workers.yaml']['before']
+    assert 'replicas: 5' in diffs['test-capi-workers.yaml']['after']
+    text = repr(result)
+    for secret in ('N3w-Pass', 'other', CREDS['password']):
+        assert secret not in text
+    import base64
+    assert base64.b64encode(b'N3w-Pass').decode() not in text
+    assert '********' in diffs['test-capi-secrets.yaml']['after']
+
+
+def test_template_suffix_bumped_only_on_change(spec, tmp_path):
+    run(args(spec, tmp_path))
+    edited = load(reference_docs('cluster_main.yaml'))
+    edited['machine_configs']['test-wn']['spec']['numCPUs'] = 8
+    result = run(args(edited, tmp_path))
+    names = result['names']
+    assert names['control_plane'] == 'test-control-plane-1'
+    assert names['etcd'] == 'test-etcd-1'
+    assert names['machine_deployments']['test-md-0']['machine_template'] == 'test-md-0-2'
+    assert names['machine_deployments']['test-md-0']['config_template'] == 'test-md-0-1'
+    again = run(args(edited, tmp_path))
+    assert again['changed'] is False
+    assert again['names'] == names
+
+
+def test_spec_as_file_and_env_credentials(tmp_path, monkeypatch):
+    path = tmp_path / 'spec.yaml'
+    path.write_text(yaml.safe_dump_all(reference_docs('cluster_main.yaml')))
+    monkeypatch.setenv('EKSA_VSPHERE_USERNAME', 'envuser')
+    monkeypatch.setenv('EKSA_VSPHERE_PASSWORD', 'envpass')
+    result = run({'spec': str(path), 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert not result.get('failed'), result
+    assert 'envpass' not in repr(result)
+
+
+@pytest.mark.parametrize('mutate, field, words', [
+    (lambda s: s['cluster']['spec'].__setitem__('kubernetesVersion', '1.33'), 'spec.kubernetesVersion',
+     ['1.33', 'not in the Bundles manifest', '1.18, 1.19, 1.20, 1.21, 1.29']),
+    (lambda s: s['machine_configs']['test-cp']['spec']['users'][0].__setitem__('sshAuthorizedKeys', ['ssh-rsa AAAA-not-base64']),
+     'VSphereMachineConfig/test-cp: spec.users[0].sshAuthorizedKeys[0]', ['does not parse']),
+    (lambda s: s['cluster']['spec'].__setitem__('etcdEncryption', [{'providers': [], 'resources': []}]),
+     'spec.etcdEncryption', ['not rendered']),
+])
+def test_errors_name_field_and_write_nothing(spec, tmp_path, mutate, field, words):
+    mutate(spec)
+    result = run(args(spec, tmp_path))
+    assert result['failed'] is True
+    assert result['field'] == field
+    for word in words:
+        assert word in result['msg']
+    assert 'Traceback' not in result['msg']
+    assert not (tmp_path / 'test').exists()
+
+
+def test_bundle_not_bundles_manifest(spec, tmp_path):
+    other = tmp_path / 'not-bundles.yaml'
+    other.write_text('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n')
+    result = run(args(spec, tmp_path, bundle=str(other)))
+    assert result['failed'] is True and result['field'] == 'bundle'
+    assert 'not a Bundles manifest' in result['msg'] and 'ConfigMap' in result['msg']
+    missing = run(args(spec, tmp_path, bundle=str(tmp_path / 'nope.yaml')))
+    assert missing['failed'] is True and 'cannot read' in missing['msg']
+    assert not (tmp_path / 'test').exists()
+
+
+def test_missing_credentials(spec, tmp_path, monkeypatch):
+    for var in ('EKSA_VSPHERE_USERNAME', 'EKSA_VSPHERE_PASSWORD', 'VMWARE_USER', 'VMWARE_PASSWORD'):
+        monkeypatch.delenv(var, raising=False)
+    result = run({'spec': spec, 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert result['failed'] is True and result['field'] == 'credentials.username'
+
+
+def test_bad_option(spec, tmp_path):
+    from ansible.errors import AnsibleActionFail
+    with pytest.raises(AnsibleActionFail, match='bogus'):  # Ansible reports it as the task's failure
+        run(args(spec, tmp_path, bogus=1))
+    result = run(args(spec, tmp_path, timeout='soon'))
+    assert result['failed'] is True and 'timeout' in result['msg']
+
+
+def test_full_featured_docs_write(tmp_path):
+    result = run(args(load(full_featured_docs()), tmp_path))
+    assert not result.get('failed'), result
+    assert result['kinds']['MachineDeployment'] == 2
