@@ -1,0 +1,130 @@
+# -*- coding: utf-8 -*-
+# Copyright: eksa.anywhere contributors
+# Apache License 2.0 (see LICENSE)
+"""eksa.anywhere.vsphere_validate with an in-memory vSphere."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import stat
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from ansible_collections.eksa.anywhere.plugins.modules import vsphere_validate
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'module_utils'))
+from vsphere_fake import FakeClient  # noqa: E402  pylint: disable=wrong-import-position
+from test_vsphere_checks import make_spec  # noqa: E402  pylint: disable=wrong-import-position
+
+PASSWORD = 'S3cret-Pa55!'
+
+
+@pytest.fixture
+def fake(monkeypatch):
+    made = {}
+
+    def factory(host, port, **kwargs):
+        client = made.get('client') or FakeClient()
+        client.host, client.port = host, port
+        client.username = kwargs['username']
+        client.insecure = kwargs['insecure']
+        made.update(kwargs, host=host, port=port, client=client)
+        return client
+    monkeypatch.setattr(vsphere_validate, 'VSphereClient', factory)
+    monkeypatch.setattr(vsphere_validate.checks, 'is_ip_in_use', lambda host, port=80, timeout=0.5: False)
+    for var in ('VMWARE_HOST', 'VMWARE_USER', 'VMWARE_PASSWORD', 'EKSA_VSPHERE_USERNAME', 'EKSA_VSPHERE_PASSWORD',
+                'VMWARE_VALIDATE_CERTS'):
+        monkeypatch.delenv(var, raising=False)
+    return made
+
+
+def args(**extra):
+    base = {'spec': make_spec(), 'username': 'administrator@vsphere.local', 'password': PASSWORD,
+            'eksd_release': 'kubernetes-1-19-eks-4'}
+    base.update(extra)
+    return base
+
+
+def test_success(run_module, fake):
+    result, failed = run_module(vsphere_validate, args())
+    assert not failed, result
+    assert result['messages'][-1] == u'\u2705 Vsphere Provider setup is valid'
+    assert result['changed'] is False
+    assert fake['host'] == 'vcenter.test' and fake['port'] == 443 and fake['password'] == PASSWORD
+    assert fake['thumbprint'] == 'AA:BB' and fake['insecure'] is False
+    assert PASSWORD not in json.dumps(result)
+
+
+def test_credentials_from_eksa_env(run_module, fake, monkeypatch):
+    monkeypatch.setenv('EKSA_VSPHERE_USERNAME', 'eksa-user')
+    monkeypatch.setenv('EKSA_VSPHERE_PASSWORD', PASSWORD)
+    monkeypatch.setenv('VMWARE_HOST', 'ignored-when-spec-has-server')
+    a = args()
+    del a['username'], a['password']
+    result, failed = run_module(vsphere_validate, a)
+    assert not failed, result
+    assert fake['username'] == 'eksa-user' and fake['password'] == PASSWORD and fake['host'] == 'vcenter.test'
+
+
+def test_hostname_option_and_port(run_module, fake):
+    result, failed = run_module(vsphere_validate, args(hostname='other:8443'))
+    assert not failed
+    assert (fake['host'], fake['port']) == ('other', 8443)
+
+
+def test_validate_certs_false_is_insecure(run_module, fake):
+    run_module(vsphere_validate, args(validate_certs=False))
+    assert fake['insecure'] is True
+
+
+def test_failure_lists_everything_and_fails(run_module, fake, tmp_path):
+    spec = make_spec(cp={'datastore': 'missing', 'template': 'absent'})
+    rj, rx = tmp_path / 'r.json', tmp_path / 'r.xml'
+    result, failed = run_module(vsphere_validate, args(spec=spec, report_json=str(rj), report_junit=str(rx)))
+    assert failed
+    assert result['msg'].startswith(u'\u274c Validation failed: ')
+    assert 'template <absent> not found' in result['msg'] and 'datastore' in result['msg']
+    assert u'\u274c Validation failed' in result['messages']
+    for path in (rj, rx):
+        assert stat.S_IMODE(os.stat(str(path)).st_mode) == 0o600
+    data = json.loads(rj.read_text())
+    assert any(c['status'] == 'failed' for c in data['report'])
+    suite = ET.parse(str(rx)).getroot().find('testsuite')
+    assert int(suite.get('failures')) == 2
+    assert PASSWORD not in rj.read_text() + rx.read_text() + json.dumps(result)
+
+
+def test_check_mode_predicts_folder(run_module, fake):
+    result, failed = run_module(vsphere_validate, args(spec=make_spec(cp={'folder': 'eksa/new'})), check_mode=True)
+    assert not failed and result['changed'] is False
+    assert fake['client'].created == []
+    result, failed = run_module(vsphere_validate, args(spec=make_spec(cp={'folder': 'eksa/new'})))
+    assert result['changed'] is True and result['created_folders'] == ['/SDDC-Datacenter/vm/eksa/new']
+
+
+def test_bundle_option(run_module, fake, tmp_path):
+    bundle = tmp_path / 'b.yaml'
+    bundle.write_text('apiVersion: anywhere.eks.amazonaws.com/v1alpha1\nkind: Bundles\nspec:\n  versionsBundles:\n'
+                      '  - kubeVersion: "1.19"\n    eksD: {name: kubernetes-1-19-eks-7}\n')
+    a = args(bundle=str(bundle))
+    del a['eksd_release']
+    result, failed = run_module(vsphere_validate, a)
+    assert failed
+    assert 'is missing tag eksdRelease:kubernetes-1-19-eks-7' in result['msg']
+
+
+def test_not_vsphere_spec(run_module, fake):
+    result, failed = run_module(vsphere_validate, args(spec={'provider': 'docker'}))
+    assert failed and 'normalized spec of a vSphere cluster' in result['msg']
+
+
+def test_no_server(run_module, fake):
+    spec = make_spec()
+    spec['datacenter']['spec']['server'] = ''
+    result, failed = run_module(vsphere_validate, args(spec=spec))
+    assert failed and result['msg'].startswith('no vCenter server')
