@@ -326,8 +326,8 @@ def _machine(spec, name, role, facts_root, datacenter, field):
     prefix = 'VSphereMachineConfig/%s: spec' % name
     networks = _fact(facts, 'networks')
     if not isinstance(networks, list):
-        primary = _fact(facts, 'network') or _get(datacenter, 'spec', 'network')
-        networks = [primary] + list(ms.get('networks') or [])
+        # EKS Anywhere: the machine config's networks replace the datacenter's network (all with DHCP)
+        networks = list(ms.get('networks') or []) or [_fact(facts, 'network') or _get(datacenter, 'spec', 'network')]
     template = _fact(facts, 'template') or ms.get('template')
     if not template:
         raise RenderError('no VM template: set spec.template or run the vSphere preflight (vsphere_facts) to '
@@ -397,6 +397,8 @@ class _Context(object):
                                'echo "127.0.0.1   localhost" >>/etc/hosts',
                                'echo "127.0.0.1   %s" >>/etc/hosts' % NODE_NAME,
                                'echo "%s" >/etc/hostname' % NODE_NAME]
+        if self.provider == 'docker':
+            commands = []
         if bottlerocket:
             return files, commands
         restart = False
@@ -505,8 +507,8 @@ def render(spec, bundle, vsphere_facts=None, credentials=None, previous=None, ek
     _unsupported(spec)
     cspec = spec['cluster']['spec']
     release = resolve_bundle(bundle, cspec.get('kubernetesVersion'), eksd=eksd, timeout=timeout)
-    if provider == 'vsphere' and not release.get('kube_vip_image') and not _get(cspec, 'controlPlaneConfiguration',
-                                                                                   'skipLoadBalancerDeployment'):
+    skip_lb = _get(cspec, 'controlPlaneConfiguration', 'skipLoadBalancerDeployment')
+    if provider == 'vsphere' and not release.get('kube_vip_image') and not skip_lb:
         raise RenderError('the Bundles manifest has no kube-vip image for Kubernetes %s' % cspec.get('kubernetesVersion'),
                           'bundle.versionsBundles[].vSphere.kubeVip.uri')
     ctx = _Context(spec, release, _facts_root(vsphere_facts), credentials)

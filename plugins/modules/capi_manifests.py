@@ -28,8 +28,7 @@ description:
   - Machine and bootstrap templates are immutable; they are named C(<cluster>-control-plane-<n>), C(<cluster>-etcd-<n>),
     C(<cluster>-<group>-<n>), and C(n) is bumped only when the template changes compared with O(previous).
   - Runs on the controller (action plugin); the templates are the collection's C(templates/capi/*.yaml.j2).
-author:
-  - eksa.anywhere maintainers
+author: eksa.anywhere maintainers (@eksa-anywhere)
 options:
   spec:
     description:

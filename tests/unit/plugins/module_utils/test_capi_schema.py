@@ -46,3 +46,24 @@ def test_ubuntu_stacked_needs_no_fork_field():
     for obj in objects:
         problems = schema_problems(obj, allow_fork=False)
         assert not problems, (obj['kind'], problems)
+
+
+def test_docker_provider_renders():
+    from test_capi_support import load, BUNDLES
+    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
+    docs = [{'apiVersion': 'anywhere.eks.amazonaws.com/v1alpha1', 'kind': 'Cluster', 'metadata': {'name': 'dev'},
+             'spec': {'kubernetesVersion': '1.21',
+                      'clusterNetwork': {'cniConfig': {'cilium': {}}, 'pods': {'cidrBlocks': ['192.168.0.0/16']},
+                                         'services': {'cidrBlocks': ['10.96.0.0/12']}},
+                      'controlPlaneConfiguration': {'count': 1},
+                      'datacenterRef': {'kind': 'DockerDatacenterConfig', 'name': 'dev'},
+                      'workerNodeGroupConfigurations': [{'name': 'md-0', 'count': 1}]}},
+            {'apiVersion': 'anywhere.eks.amazonaws.com/v1alpha1', 'kind': 'DockerDatacenterConfig',
+             'metadata': {'name': 'dev'}, 'spec': {}}]
+    objects = capi_render.render(load(docs), BUNDLES)
+    kinds = capi_render.summarize(objects)['kinds']
+    assert kinds['DockerMachineTemplate'] == 2 and kinds['DockerCluster'] == 1 and 'Secret' not in kinds
+    assert assert_valid(objects) >= 5  # the kubeadm and core kinds; docker kinds have no CRD in shared
+    kcp = find(objects, 'KubeadmControlPlane', 'dev')
+    assert 'etcd' in kcp['spec']['kubeadmConfigSpec']['clusterConfiguration']
+    assert kcp['spec']['kubeadmConfigSpec']['clusterConfiguration']['etcd']['local']['imageTag']
