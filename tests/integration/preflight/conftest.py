@@ -1,0 +1,9 @@
+"""vSphere preflight integration tests: `pytest tests/integration/preflight -m lab` (uses the lab fixture)."""
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from lab_fixture import lab, pytest_configure  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
+from preflight_helpers import vs  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import
