@@ -50,8 +50,9 @@ DEMO_DIR     ?= $(ROOT)/demo
 DEMO_CLUSTER ?= demo
 
 .PHONY: demo
-demo: venv collection-tree ## the main job: generate, fill and validate a cluster spec (create comes with the lab)
-	cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo.yml \
+demo: venv collection-tree lab-up ## the main job: create a cluster end to end in the lab (eksa.anywhere.create_cluster)
+	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo.yml \
 	  -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
 
 # ---------------------------------------------------------------------------- gates

@@ -226,13 +226,14 @@ class Resource:
 class K8sClient:
     """A thin client of one API server. ``round_trips`` counts HTTP requests."""
 
-    def __init__(self, connection, timeout=30, field_manager=FIELD_MANAGER):
+    def __init__(self, connection, timeout=30, field_manager=FIELD_MANAGER, retries=10):
         if not HAS_REQUESTS:
             raise K8sError("the Python library requests is required: %s" % REQUESTS_IMPORT_ERROR)
         self.conn = connection
         self.timeout = timeout
         self.field_manager = field_manager
         self.round_trips = 0
+        self.retries = retries
         self._resources = {}
         self._group_versions = {}
         self.session = requests.Session()
@@ -255,14 +256,24 @@ class K8sClient:
         if body is not None:
             headers["Content-Type"] = content_type
             data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        self.round_trips += 1
-        try:
-            resp = self.session.request(method, url, data=data, params=params, headers=headers, stream=stream,
-                                        timeout=timeout or self.timeout, verify=self.verify)
-        except requests.exceptions.SSLError as exc:
-            raise K8sError("TLS error talking to %s: %s (check the kubeconfig's certificate-authority, or validate_certs)" % (self.conn.server, exc))
-        except requests.exceptions.RequestException as exc:
-            raise K8sError("cannot reach the Kubernetes API server %s: %s" % (self.conn.server, exc))
+        for attempt in range(self.retries + 1):
+            self.round_trips += 1
+            try:
+                resp = self.session.request(method, url, data=data, params=params, headers=headers, stream=stream,
+                                            timeout=timeout or self.timeout, verify=self.verify)
+            except requests.exceptions.SSLError as exc:
+                raise K8sError("TLS error talking to %s: %s (check the kubeconfig's certificate-authority, or validate_certs)" % (self.conn.server, exc))
+            except requests.exceptions.RequestException as exc:
+                raise K8sError("cannot reach the Kubernetes API server %s: %s" % (self.conn.server, exc))
+            # the server asks to come back (throttling, storage re-initializing after CRD changes): honour Retry-After
+            if resp.status_code not in (429, 503) or attempt == self.retries:
+                break
+            try:
+                delay = float(resp.headers.get("Retry-After", "1"))
+            except ValueError:
+                delay = 1.0
+            resp.close()
+            time.sleep(min(max(delay, 0.2), 5.0))
         if stream:
             if resp.status_code >= 400:
                 raise self._error(method, path, resp)

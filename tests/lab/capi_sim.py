@@ -140,6 +140,7 @@ KCP1 = "controlplane.cluster.x-k8s.io/v1beta1"
 INFRA1 = "infrastructure.cluster.x-k8s.io/v1beta1"
 INFRA2 = "infrastructure.cluster.x-k8s.io/v1beta2"
 BOOT2 = "bootstrap.cluster.x-k8s.io/v1beta2"
+ADDONS2 = "addons.cluster.x-k8s.io/v1beta2"
 ETCD1 = "etcdcluster.cluster.x-k8s.io/v1beta1"
 PLURALS = {"VSphereMachineTemplate": "vspheremachinetemplates", "VSphereCluster": "vsphereclusters",
            "KubeadmControlPlane": "kubeadmcontrolplanes", "EtcdadmCluster": "etcdadmclusters",
@@ -472,6 +473,30 @@ class Sim:
         k.merge(obj_path(CAPI2, "clusters", ns, name, "status"), {"status": status})
         if cp_initialized:
             self.kubeconfig_secret(k, c, cp_obj)
+        self.link_addons(k, c)
+
+    def link_addons(self, k, c):
+        """What the MachineHealthCheck and ClusterResourceSet controllers do: the ownerReferences clusterctl move follows."""
+        ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
+        for mhc in k.list(obj_path(CAPI2, "machinehealthchecks", ns)):
+            if mhc["spec"].get("clusterName") == name:
+                self.ensure_owner(k, CAPI2, "machinehealthchecks", mhc, c)
+        if not k.has_api(ADDONS2):
+            return
+        for crs in k.list(obj_path(ADDONS2, "clusterresourcesets", ns)):
+            self.ensure_owner(k, ADDONS2, "clusterresourcesets", crs, c)
+            for res in crs["spec"].get("resources") or []:
+                plural = "secrets" if res.get("kind") == "Secret" else "configmaps"
+                obj = k.get(f"/api/v1/namespaces/{ns}/{plural}/{res['name']}")
+                if obj is None:
+                    continue
+                refs = obj["metadata"].get("ownerReferences") or []
+                if any(r.get("kind") == "ClusterResourceSet" and r.get("name") == crs["metadata"]["name"] for r in refs):
+                    continue
+                o = self.owner(crs, ADDONS2)
+                o.pop("controller")
+                k.merge(f"/api/v1/namespaces/{ns}/{plural}/{res['name']}",
+                        {"metadata": {"ownerReferences": refs + [o], "resourceVersion": obj["metadata"]["resourceVersion"]}})
 
     def has_workers(self, k, c, c1) -> bool:
         ns, name = c["metadata"]["namespace"], c["metadata"]["name"]

@@ -87,9 +87,22 @@ def _dump_all(path: Path, docs: list[dict]) -> None:
         yaml.safe_dump_all(docs, f, sort_keys=False)
 
 
+# EKS Anywhere's bundles ship its Cluster API fork, whose Cluster has spec.managedExternalEtcdRef (external etcd
+# managed by etcdadm). The lab's core components add that one field to the upstream CRD, as the fork does.
+FORK_CLUSTER_FIELD = {
+    "description": "EKS Anywhere's Cluster API fork: reference to the managed external etcd cluster (EtcdadmCluster).",
+    "type": "object",
+    "x-kubernetes-preserve-unknown-fields": True,
+}
+
+
 def _crd(doc: dict, labels: dict) -> dict:
     doc = copy.deepcopy(doc)
     doc["spec"].pop("conversion", None)  # no conversion webhooks in the lab
+    if doc["metadata"]["name"] == "clusters.cluster.x-k8s.io":
+        for version in doc["spec"]["versions"]:
+            spec_props = version["schema"]["openAPIV3Schema"]["properties"]["spec"].setdefault("properties", {})
+            spec_props.setdefault("managedExternalEtcdRef", FORK_CLUSTER_FIELD)
     md = doc.setdefault("metadata", {})
     md.setdefault("labels", {}).update(labels)
     md.get("annotations", {}).pop("cert-manager.io/inject-ca-from", None)
