@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Benchmark: the vSphere preflight of eksa.anywhere (one session, counted round trips) versus the `govc` command
 sequence EKS Anywhere runs for the same spec (one process per command), against the lab's vCenter simulator.
 

@@ -461,7 +461,7 @@ class Preflight(object):
         rep = self.report
         required = {}   # template path -> [tags]
         unknown = set()
-        for label, name, dummy, version, dummy2 in _roles(self.spec):
+        for dummy0, name, dummy, version, dummy2 in _roles(self.spec):
             path = self.resolved['machine_configs'].get(name, {}).get('template')
             if not path:
                 continue
@@ -594,7 +594,7 @@ class Preflight(object):
     def _capacity(self):
         rep = self.report
         need_disk, need_mem = {}, {}
-        for label, name, count, dummy, dummy2 in _roles(self.spec):
+        for dummy0, name, count, dummy, dummy2 in _roles(self.spec):
             res = self.resolved['machine_configs'].get(name, {})
             spec = self.mc_spec(name)
             if res.get('datastore'):

@@ -301,7 +301,6 @@ class VSphereClient(object):
     def inventory(self):
         """Every folder, datacenter, compute resource, resource pool, datastore, network and VM
         (name, parent, template flag) in one RetrievePropertiesEx call (plus continuations)."""
-        pc = self.content.propertyCollector
         ts = vmodl.query.PropertyCollector.TraversalSpec
         sel = vmodl.query.PropertyCollector.SelectionSpec
         specs = [
