@@ -39,7 +39,8 @@ options:
   validate_certs:
     description:
       - Verify vCenter's TLS certificate (on by default), or E(VMWARE_VALIDATE_CERTS).
-      - The spec's C(insecure: true) turns verification off, with a warning; its C(thumbprint) pins the certificate.
+      - The spec's C(insecure=true) turns verification off, with a warning; its C(thumbprint) pins a certificate the
+        trust store does not verify.
     type: bool
     default: true
   ca_path:
