@@ -80,6 +80,10 @@ def is_ip_in_use(host, port=80, timeout=0.5):
     return True
 
 
+def _ip_in_use(host):
+    return is_ip_in_use(host)
+
+
 def eksd_releases_from_bundle(bundle):
     """{kubeVersion: EKS-D release name} of a Bundles manifest (a parsed mapping)."""
     out = {}
@@ -136,7 +140,7 @@ class Preflight(object):
         self.client = client
         self.opts = dict(options or {})
         self.check_mode = check_mode
-        self.ip_in_use = ip_in_use or (lambda host: is_ip_in_use(host))
+        self.ip_in_use = ip_in_use or _ip_in_use
         self.report = Report()
         self.changed = False
         self.inv = None

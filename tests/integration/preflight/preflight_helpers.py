@@ -133,7 +133,8 @@ class VSphereLab:
         e["PYTHONPATH"] = self.collections
         e.update(env or {})
         try:
-            p = subprocess.run([sys.executable, str(MODULE), f.name], capture_output=True, text=True, env=e, timeout=120)
+            p = subprocess.run([sys.executable, str(MODULE), f.name], capture_output=True, text=True, env=e, timeout=120,
+                               check=False)
         finally:
             os.unlink(f.name)
         out = p.stdout + p.stderr

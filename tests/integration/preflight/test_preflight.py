@@ -5,7 +5,6 @@ import os
 import socket
 import subprocess
 import sys
-import threading
 
 import pytest
 import yaml
@@ -97,8 +96,9 @@ def test_listener_that_never_answers(vs, unchanged):
         result = vs.run(vs.base(), hostname="127.0.0.1:%d" % srv.getsockname()[1], connect_timeout=1)
     finally:
         srv.close()
-    assert failures(result) == ["failed validating connection to vCenter: failed to reach server 127.0.0.1:%d: timed out "
-                                "after 1s" % srv.getsockname()[1]] if False else failures(result)[0].endswith("timed out after 1s")
+    assert len(failures(result)) == 1
+    assert failures(result)[0].startswith("failed validating connection to vCenter: failed to reach server 127.0.0.1:")
+    assert failures(result)[0].endswith("timed out after 1s")
 
 
 def test_wrong_thumbprint(vs, unchanged):
@@ -149,8 +149,8 @@ def test_missing_datacenter_objects(vs, unchanged, field, value, message):
     ("resourcePool", "*/nope-pool", "resource pool 'nope-pool' not found"),
     ("template", "/SDDC-Datacenter/vm/Templates/nope", "template </SDDC-Datacenter/vm/Templates/nope> not found. "
                                                        "Has the template been imported?"),
-    ("folder", "/SDDC-Datacenter/vm/nope/deeper", "failed to get folder: /SDDC-Datacenter/vm/nope/ is an invalid "
-                                                 "intermediate directory"),
+    ("folder", "/SDDC-Datacenter/vm/nope/deeper",
+     "failed to get folder: /SDDC-Datacenter/vm/nope/ is an invalid intermediate directory"),
     ("template", PREFIX + "dup-template", "specified template '%sdup-template' maps to multiple paths within the "
                                           "datacenter 'SDDC-Datacenter'" % PREFIX),
     ("resourcePool", PREFIX + "dup-pool", "specified resource pool '%sdup-pool' maps to multiple paths within the "
@@ -230,7 +230,7 @@ def test_playbook_vvvv_never_shows_password(vs, unchanged, tmp_path):
     cmd = [os.path.join(os.path.dirname(sys.executable), "ansible-playbook"), "-vvvv", "-i", "localhost,",
            str(REPO / "playbooks" / "validate_cluster.yml"), "-e", "cluster_config=%s" % spec, "-e", "bundle=%s" % vs.bundle,
            "-e", "skip_ip_check=true"]
-    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=300, check=False)
     out = p.stdout + p.stderr
     assert p.returncode == 0, out[-4000:]
     assert "Vsphere Provider setup is valid" in out
@@ -238,7 +238,7 @@ def test_playbook_vvvv_never_shows_password(vs, unchanged, tmp_path):
     assert vs.password not in out
     # and with the wrong password, given as an extra var
     cmd2 = cmd + ["-e", "vsphere_password=Wr0ng-Extra-Var-Pass"]
-    p = subprocess.run(cmd2, capture_output=True, text=True, env=env, timeout=300)
+    p = subprocess.run(cmd2, capture_output=True, text=True, env=env, timeout=300, check=False)
     out = p.stdout + p.stderr
     assert p.returncode != 0
     assert "vSphere authentication failed" in out

@@ -46,8 +46,8 @@ def make_spec(cp=None, workers=None, etcd=None, dc=None, groups=1, endpoint='10.
     for i in range(groups):
         mcs['w%d' % i] = dict(dict(base, memoryMiB=4096), **(workers or {}))
     if etcd is not None:
-        objs[0]['spec']['externalEtcdConfiguration'] = {'count': 3, 'machineGroupRef': {'kind': 'VSphereMachineConfig',
-                                                                                         'name': 'etcd'}}
+        ref = {'kind': 'VSphereMachineConfig', 'name': 'etcd'}
+        objs[0]['spec']['externalEtcdConfiguration'] = {'count': 3, 'machineGroupRef': ref}
         mcs['etcd'] = dict(base, **etcd)
     for name, spec in mcs.items():
         objs.append({'apiVersion': 'anywhere.eks.amazonaws.com/v1alpha1', 'kind': 'VSphereMachineConfig',

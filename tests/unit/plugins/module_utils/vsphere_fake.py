@@ -55,10 +55,10 @@ def lab_tree():
         dc + '/datastore/small': ('Datastore', {}, {'summary.freeSpace': 30 * 1024 * 1024 * 1024}, []),
         dc + '/host': ('Folder', {}, {}, []),
         dc + '/host/Cluster-1': ('ClusterComputeResource', {}, {}, []),
-        dc + '/host/Cluster-1/Resources': ('ResourcePool', {}, {'config.memoryAllocation.limit': -1,
-                                                                 'runtime.memory': Memory(0)}, []),
-        dc + '/host/Cluster-1/Resources/Compute': ('ResourcePool', {}, {'config.memoryAllocation.limit': 16384,
-                                                                         'runtime.memory': Memory(1024 * 1024 * 1024)}, []),
+        dc + '/host/Cluster-1/Resources': ('ResourcePool', {}, {
+            'config.memoryAllocation.limit': -1, 'runtime.memory': Memory(0)}, []),
+        dc + '/host/Cluster-1/Resources/Compute': ('ResourcePool', {}, {
+            'config.memoryAllocation.limit': 16384, 'runtime.memory': Memory(1024 * 1024 * 1024)}, []),
         dc + '/host/Cluster-1/Resources/a/pool': ('ResourcePool', {}, {}, []),
         dc + '/host/Cluster-1/Resources/a': ('ResourcePool', {}, {}, []),
         dc + '/host/Cluster-1/Resources/b': ('ResourcePool', {}, {}, []),
