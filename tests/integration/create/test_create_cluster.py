@@ -1,0 +1,132 @@
+"""eksa.anywhere.create_cluster end to end in the lab: converge, idempotence, verify, resume.
+
+The bootstrap cluster is the lab's bootstrap API server, vSphere is the lab's simulator and capi-sim stands in for
+the Cluster API controllers (tests/lab/README.md).
+"""
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+pytestmark = pytest.mark.lab
+
+REPO = Path(__file__).resolve().parents[3]
+VENV_BIN = Path(sys.executable).parent
+NAME = "itest"
+
+
+def _collections_path(tmp):
+    top = Path(tmp) / "collections"
+    target = top / "ansible_collections" / "eksa"
+    target.mkdir(parents=True, exist_ok=True)
+    link = target / "anywhere"
+    if not link.exists():
+        link.symlink_to(REPO)
+    return str(top)
+
+
+def run_demo(lab, workdir, extra=()):
+    env = dict(os.environ)
+    env.update({k: v for k, v in lab.items() if isinstance(v, str)})
+    env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
+    env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
+    env["ANSIBLE_COLLECTIONS_PATH"] = _collections_path(workdir)
+    env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
+           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % NAME] + list(extra)
+    proc = subprocess.run(cmd, env=env, cwd=str(workdir), capture_output=True, text=True, timeout=900, check=False)
+    return proc
+
+
+def recap_changed(out):
+    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", out)
+    return int(match.group(1)) if match else None
+
+
+def kube(lab, kubeconfig, *args):
+    out = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig] + list(args) + ["-o", "json"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return json.loads(out)
+
+
+@pytest.fixture(scope="module")
+def created(lab, tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("create")
+    first = run_demo(lab, workdir)
+    assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
+    return workdir, first
+
+
+def test_prints_eksa_lines_in_order(created):
+    dummy, first = created
+    lines = ["Performing setup and validations", "✅ Vsphere Provider setup is valid", "Creating new bootstrap cluster",
+             "Installing cluster-api providers on bootstrap cluster", "Provider specific setup", "Creating new workload cluster",
+             "Installing networking on workload cluster", "Installing storage class on workload cluster",
+             "Installing cluster-api providers on workload cluster", "Moving cluster management from bootstrap to workload cluster",
+             "Installing EKS-A custom components (CRD and controller) on workload cluster",
+             "Creating EKS-A CRDs instances on workload cluster", "GitOps field not specified, bootstrap flux skipped",
+             "Writing cluster config file", "Deleting bootstrap cluster", "🎉 Cluster created!"]
+    positions = [first.stdout.find(line) for line in lines]
+    assert all(p >= 0 for p in positions), [l for l, p in zip(lines, positions) if p < 0]
+    assert positions == sorted(positions)
+
+
+def test_second_run_changes_nothing(lab, created):
+    workdir, dummy = created
+    again = run_demo(lab, workdir)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert recap_changed(again.stdout) == 0, again.stdout[-3000:]
+
+
+def test_capi_objects_moved_to_workload(lab, created):
+    wl = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
+    names = [(i["kind"], i["metadata"]["name"]) for i in wl["items"]]
+    assert ("Cluster", NAME) in names
+    assert sum(1 for k, dummy in names if k == "Machine") == 7  # 2 control plane + 3 etcd + 2 workers
+    bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
+    assert not [i for i in bs["items"] if i["metadata"]["name"].startswith(NAME)]
+
+
+def test_workload_has_cilium_storage_class_and_eksa_objects(lab, created):
+    workdir, dummy = created
+    kubeconfig = str(Path(workdir) / NAME / ("%s-eks-a-cluster.kubeconfig" % NAME))
+    assert oct(os.stat(kubeconfig).st_mode & 0o777) == "0o600"
+    assert kube(lab, kubeconfig, "get", "daemonset", "cilium", "-n", "kube-system")["metadata"]["name"] == "cilium"
+    sc = kube(lab, kubeconfig, "get", "storageclass", "standard")
+    assert sc["metadata"]["annotations"]["storageclass.kubernetes.io/is-default-class"] == "true"
+    cluster = kube(lab, kubeconfig, "get", "clusters.anywhere.eks.amazonaws.com", NAME, "-n", "default")
+    assert cluster["metadata"]["annotations"]["anywhere.eks.amazonaws.com/managed-by-cli"] == "true"
+    nodes = kube(lab, kubeconfig, "get", "nodes")["items"]
+    assert len([n for n in nodes if n["metadata"]["name"].startswith(NAME)]) == 4
+
+
+def test_spec_file_written(created):
+    workdir, dummy = created
+    path = Path(workdir) / NAME / ("%s-eks-a-cluster.yaml" % NAME)
+    docs = [d for d in yaml.safe_load_all(path.read_text()) if d]
+    assert {d["kind"] for d in docs} == {"Cluster", "VSphereDatacenterConfig", "VSphereMachineConfig"}
+
+
+def test_simulator_holds_one_vm_per_machine(lab, created):
+    sys.path.insert(0, str(REPO / "tests" / "lab"))
+    import vsphere_seed  # pylint: disable=import-outside-toplevel
+    host, port = lab["LAB_VSPHERE_SERVER"].rsplit(":", 1)
+    si = vsphere_seed.connect(lab["LAB_VSPHERE_SERVER"], lab["LAB_VSPHERE_USERNAME"], lab["LAB_VSPHERE_PASSWORD"],
+                              cafile=lab["LAB_VSPHERE_CA_FILE"])
+    content = si.RetrieveContent()
+    from pyVmomi import vim  # pylint: disable=import-outside-toplevel
+    view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
+    vms = [vm for vm in view.view if vm.name.startswith(NAME + "-")]
+    assert len(vms) == 7, sorted(vm.name for vm in vms)
+    for vm in vms:
+        assert vm.parent.name == "management"
+        assert vm.config.hardware.memoryMB in (8192,)
+        assert vm.resourcePool.name == "Compute-ResourcePool"
