@@ -57,7 +57,7 @@ demo: venv collection-tree lab-up ## the main job: create a cluster end to end i
 
 # ---------------------------------------------------------------------------- gates
 .PHONY: test
-test: venv unit sanity lint build-doc ## every gate (what CI runs)
+test: venv unit sanity lint build-doc integration ## every gate (what CI runs)
 	@echo "all gates passed"
 
 .PHONY: unit
@@ -80,6 +80,11 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 	  p = os.path.join(os.path.dirname(ansible_test.__file__), "_internal", "python_requirements.py"); \
 	  print(re.search(r"pip=.([0-9.]+).", open(p).read()).group(1))'); \
 	  mkdir -p "$$HOME/.ansible/test/cache" && cp scripts/ansible-test-get-pip.py "$$HOME/.ansible/test/cache/get_pip_$${v//./_}.py"
+
+# Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
+.PHONY: integration
+integration: venv ## pytest integration tests in the lab (tests/integration, marker lab)
+	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider
 
 SANITY_PYTHON = $(shell $(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 .PHONY: sanity

@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Generate plugins/module_utils/_spec_schema.py from the EKS Anywhere CRDs.
 
 The collection never reads the CRDs at run time: this script compacts the

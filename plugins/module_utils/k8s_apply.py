@@ -145,7 +145,8 @@ def apply_objects(client, objects, namespace=None, annotations=None, labels=None
             if before is None:
                 state = "created"
             else:
-                state = "unchanged" if (before.get("metadata") or {}).get("resourceVersion") == (after.get("metadata") or {}).get("resourceVersion") else "configured"
+                same = (before.get("metadata") or {}).get("resourceVersion") == (after.get("metadata") or {}).get("resourceVersion")
+                state = "unchanged" if same else "configured"
         if obj.get("kind") == "CustomResourceDefinition" and state != "unchanged":
             crds.append(meta["name"])
         results.append((ref(obj), state))

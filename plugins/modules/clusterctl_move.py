@@ -96,6 +96,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_
 from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError, PrivateDir, Tool, module_runner
 from ansible_collections.eksa.anywhere.plugins.module_utils.clusterctl import belongs_to
 
+
 def count(client, namespace, name):
     """Objects per kind in namespace; Secrets only when they belong to the cluster (name prefix or label)."""
     counts = {}

@@ -83,7 +83,6 @@ counts:
 """
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.six import string_types
 
 from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_apply
 from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import k8s_from_module
@@ -109,7 +108,7 @@ def main():
         try:
             objects = k8s_apply.load_manifest_files(p["src"])
             definition = p["definition"]
-            if isinstance(definition, string_types):
+            if isinstance(definition, str):
                 objects += k8s_apply.load_manifest_text(definition)
             elif isinstance(definition, dict):
                 objects.append(definition)

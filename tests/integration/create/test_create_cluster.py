@@ -6,8 +6,6 @@ the Cluster API controllers (tests/lab/README.md).
 import json
 import os
 import re
-import shutil
-import ssl
 import subprocess
 import sys
 from pathlib import Path

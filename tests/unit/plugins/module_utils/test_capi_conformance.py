@@ -2,7 +2,6 @@
 with the input adjustments the shared README lists, compared field by field on every value that derives from the
 spec (not names, not timestamps).  COMPARED lists the field paths; KNOWN_DIFFERENCES the differences, each written
 down in docs/compatibility.md.  A new difference fails the test."""
-import copy
 import os
 
 import pytest
@@ -14,6 +13,33 @@ from test_capi_support import REF_DIR, fill_failure_domains, reference_docs, ren
 KCS = 'spec.kubeadmConfigSpec.'
 KCT = 'spec.template.spec.'
 NODE = ['criSocket', 'kubeletExtraArgs', 'name', 'taints']
+KCP_FIELDS = (
+    'clusterConfiguration.imageRepository',
+    'clusterConfiguration.etcd',
+    'clusterConfiguration.dns',
+    'clusterConfiguration.pause',
+    'clusterConfiguration.bottlerocketBootstrap',
+    'clusterConfiguration.bottlerocket',
+    'clusterConfiguration.certificatesDir',
+    'clusterConfiguration.apiServer.extraArgs',
+    'clusterConfiguration.apiServer.extraVolumes',
+    'clusterConfiguration.controllerManager.extraArgs',
+    'clusterConfiguration.controllerManager.extraVolumes',
+    'clusterConfiguration.scheduler.extraArgs',
+    'clusterConfiguration.scheduler.extraVolumes',
+    'initConfiguration.patches',
+    'joinConfiguration.patches',
+    'joinConfiguration.pause',
+    'joinConfiguration.bottlerocketBootstrap',
+    'joinConfiguration.bottlerocket',
+    'files[/etc/kubernetes/patches/kubeletconfiguration0+strategic.yaml]',
+    'files[/etc/kubernetes/manifests/kube-vip.yaml].spec.containers.0.image',
+    'files[/etc/kubernetes/manifests/kube-vip.yaml].spec.containers.0.env',
+    'preKubeadmCommands',
+    'users',
+    'format',
+)
+
 COMPARED = {
     'Cluster': ['spec.clusterNetwork.pods.cidrBlocks', 'spec.clusterNetwork.services.cidrBlocks',
                 'spec.controlPlaneRef.apiGroup', 'spec.controlPlaneRef.kind', 'spec.infrastructureRef.apiGroup',
@@ -25,19 +51,9 @@ COMPARED = {
         'resourcePool', 'server', 'storagePolicyName', 'template', 'thumbprint')],
     'KubeadmControlPlane': ['spec.replicas', 'spec.version', 'spec.rollout', 'spec.machineTemplate.metadata.labels',
                             'spec.machineTemplate.spec.infrastructureRef.apiGroup',
-                            'spec.machineTemplate.spec.infrastructureRef.kind'] + [KCS + f for f in (
-        'clusterConfiguration.imageRepository', 'clusterConfiguration.etcd', 'clusterConfiguration.dns',
-        'clusterConfiguration.pause', 'clusterConfiguration.bottlerocketBootstrap', 'clusterConfiguration.bottlerocket',
-        'clusterConfiguration.certificatesDir', 'clusterConfiguration.apiServer.extraArgs',
-        'clusterConfiguration.apiServer.extraVolumes', 'clusterConfiguration.controllerManager.extraArgs',
-        'clusterConfiguration.controllerManager.extraVolumes', 'clusterConfiguration.scheduler.extraArgs',
-        'clusterConfiguration.scheduler.extraVolumes', 'initConfiguration.patches', 'joinConfiguration.patches',
-        'joinConfiguration.pause', 'joinConfiguration.bottlerocketBootstrap', 'joinConfiguration.bottlerocket',
-        'files[/etc/kubernetes/patches/kubeletconfiguration0+strategic.yaml]',
-        'files[/etc/kubernetes/manifests/kube-vip.yaml].spec.containers.0.image',
-        'files[/etc/kubernetes/manifests/kube-vip.yaml].spec.containers.0.env',
-        'preKubeadmCommands', 'users', 'format')] + [
-        KCS + s + '.nodeRegistration.' + f for s in ('initConfiguration', 'joinConfiguration') for f in NODE],
+                            'spec.machineTemplate.spec.infrastructureRef.kind']
+    + [KCS + f for f in KCP_FIELDS]
+    + [KCS + s + '.nodeRegistration.' + f for s in ('initConfiguration', 'joinConfiguration') for f in NODE],
     'KubeadmConfigTemplate': [KCT + f for f in (
         'joinConfiguration.patches', 'joinConfiguration.pause', 'joinConfiguration.bottlerocketBootstrap',
         'joinConfiguration.bottlerocket', 'files[/etc/kubernetes/patches/kubeletconfiguration0+strategic.yaml]',
