@@ -3,8 +3,9 @@
 # Apache License 2.0 (see LICENSE)
 """Running the CLI tools (kind, clusterctl, kubectl): argument lists, never a shell, auth through private files.
 
-Independent of AnsibleModule: the caller gives the runner (``subprocess`` by default; modules pass
-``module.run_command`` through :func:`module_runner` so Ansible's environment handling applies).
+Independent of AnsibleModule: the caller gives the runner, a callable ``(cmd, env, cwd, timeout, data) -> (rc, out, err)``;
+modules pass ``module.run_command`` through :func:`module_runner` so Ansible's environment handling applies, tests
+pass their own.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,7 +15,6 @@ __metaclass__ = type
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import write_private_file
@@ -57,19 +57,6 @@ def find_binary(name, binary_path=None, extra_dirs=()):
     return found
 
 
-def subprocess_runner(cmd, env=None, cwd=None, timeout=None, data=None):
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    try:
-        proc = subprocess.run(cmd, env=full_env, cwd=cwd, timeout=timeout, input=data, capture_output=True,
-                              text=True, check=False)
-    except subprocess.TimeoutExpired as exc:
-        return 124, exc.stdout or "", (exc.stderr or "") + "\ntimed out after %ss" % timeout
-    except OSError as exc:
-        return 127, "", str(exc)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
 def module_runner(module):
     """A runner using AnsibleModule.run_command (argument lists, never a shell)."""
     def _run(cmd, env=None, cwd=None, timeout=None, data=None):
@@ -80,10 +67,10 @@ def module_runner(module):
 class Tool:
     """One CLI tool: ``run(args)`` returns stdout; failures raise CliError with rc/stdout/stderr."""
 
-    def __init__(self, name, binary_path=None, runner=None, env=None, extra_dirs=()):
+    def __init__(self, name, runner, binary_path=None, env=None, extra_dirs=()):
         self.name = name
         self.binary = find_binary(name, binary_path, extra_dirs)
-        self.runner = runner or subprocess_runner
+        self.runner = runner
         self.env = dict(env or {})
 
     def run(self, args, env=None, cwd=None, timeout=None, check=True, data=None):

@@ -163,7 +163,7 @@ def main():
             if not module.check_mode:
                 try:
                     config_path, dummy = clusterctl.build_repository(vb, p["repository_dir"], p["infrastructure"], p["external_etcd"])
-                    tool = Tool("clusterctl", p["binary_path"], runner=module_runner(module),
+                    tool = Tool("clusterctl", module_runner(module), p["binary_path"],
                                 env={"CLUSTERCTL_DISABLE_VERSIONCHECK": "true"})
                     kubeconfig = private.write_kubeconfig(conn)
                     env = dict((k, str(v)) for k, v in p["variables"].items())

@@ -158,7 +158,7 @@ def main():
             result["moved"] = before
             module.exit_json(**result)
         try:
-            tool = Tool("clusterctl", p["binary_path"], runner=module_runner(module), env={"CLUSTERCTL_DISABLE_VERSIONCHECK": "true"})
+            tool = Tool("clusterctl", module_runner(module), p["binary_path"], env={"CLUSTERCTL_DISABLE_VERSIONCHECK": "true"})
         except CliError as exc:
             fail_cli(module, exc, **result)
         src_kc = private.write_kubeconfig(src_conn, "source.kubeconfig")

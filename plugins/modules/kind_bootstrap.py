@@ -217,7 +217,7 @@ def main():
     kubeconfig = kind.kubeconfig_path(p["output_dir"], name)
     result.update(kind_cluster=kind.cluster_name(name), kubeconfig=kubeconfig)
     try:
-        tool = Tool("kind", p["binary_path"], runner=module_runner(module))
+        tool = Tool("kind", module_runner(module), p["binary_path"])
         clusters = tool.run(["get", "clusters"]).split()
     except CliError as exc:
         fail_cli(module, exc, **result)
