@@ -8,6 +8,11 @@ sys.path.insert(0, os.path.join(REPO, 'tests', 'integration', 'lab'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'unit'))
 sys.path.insert(0, os.path.join(REPO, 'tests', 'unit', 'plugins', 'module_utils'))
 
-import conftest as _unit_conftest  # noqa: E402,F401  makes ansible_collections.eksa.anywhere importable
+import importlib.util  # noqa: E402  pylint: disable=wrong-import-position
 
-pytest_plugins = ['lab_fixture']
+# the unit tests' conftest makes ansible_collections.eksa.anywhere importable; load it under a name of its own
+_SPEC = importlib.util.spec_from_file_location('eksa_unit_conftest', os.path.join(REPO, 'tests', 'unit', 'conftest.py'))
+_UNIT = importlib.util.module_from_spec(_SPEC)
+_SPEC.loader.exec_module(_UNIT)
+
+from lab_fixture import lab, pytest_configure  # noqa: E402,F401  pylint: disable=wrong-import-position,unused-import

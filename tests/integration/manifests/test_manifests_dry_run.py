@@ -3,65 +3,77 @@ kube-apiserver with the pinned CRDs of shared/crds installed."""
 import glob
 import json
 import os
+import sys
 
 import pytest
 import yaml
 
 from test_capi_support import CRD_DIR, full_featured_docs, reference_docs, render
 
-kubernetes = pytest.importorskip('kubernetes')
+from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_apply, k8s_client
 
 FORK_KINDS = {'Cluster'}  # spec.managedExternalEtcdRef (EKS Anywhere fork field, docs/compatibility.md)
 
 
 @pytest.fixture(scope='module')
 def api(lab):
-    from kubernetes import client, config
-    api_client = config.new_client_from_config(config_file=lab['LAB_BOOTSTRAP_KUBECONFIG'])
-    ext = client.ApiextensionsV1Api(api_client)
-    present = set(c.metadata.name for c in ext.list_custom_resource_definition().items)
+    conn = k8s_client.load_kubeconfig(lab['LAB_BOOTSTRAP_KUBECONFIG'])
+    client = k8s_client.K8sClient(conn, field_manager='eksa-anywhere-test')
+    present = set(c['metadata']['name'] for c in client.list('apiextensions.k8s.io/v1', 'CustomResourceDefinition'))
+    new = []
     for path in sorted(glob.glob(os.path.join(CRD_DIR, '*', '*.yaml'))):
         with open(path) as handle:
             crd = yaml.safe_load(handle)
         if crd['metadata']['name'] in present:
             continue
         crd.get('spec', {}).pop('conversion', None)  # no conversion webhook in the lab
-        _apply(api_client, crd, dry_run=False, strict=False)
-    core = client.CoreV1Api(api_client)
-    try:
-        core.read_namespace('eksa-system')
-    except client.exceptions.ApiException:
-        core.create_namespace({'metadata': {'name': 'eksa-system'}})
-    return api_client
+        client.apply(crd)
+        new.append(crd['metadata']['name'])
+    k8s_apply.wait_crds_established(client, new)
+    _declare_fork_field(client)
+    client.apply({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': 'eksa-system'}})
+    yield client
+    client.close()
+    conn.close()
 
 
-def _path(obj):
-    group_version = obj['apiVersion']
-    plural = obj['kind'].lower() + 's'  # every kind rendered here pluralizes regularly
-    base = '/api/v1' if group_version == 'v1' else '/apis/%s' % group_version
-    ns = obj['metadata'].get('namespace')
-    return '%s%s/%s/%s' % (base, '/namespaces/%s' % ns if ns else '', plural, obj['metadata']['name'])
+def _declare_fork_field(client):
+    """Give the Cluster CRD EKS Anywhere's fork field, as the lab bundle's core components (and EKS Anywhere's) do."""
+    sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', '..', 'lab'))
+    import lab_bundle  # pylint: disable=import-outside-toplevel
+    crd = client.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'clusters.cluster.x-k8s.io')
+    missing = False
+    for version in crd['spec']['versions']:
+        props = version['schema']['openAPIV3Schema']['properties']['spec'].setdefault('properties', {})
+        if 'managedExternalEtcdRef' not in props:
+            props['managedExternalEtcdRef'] = lab_bundle.FORK_CLUSTER_FIELD
+            missing = True
+    if missing:
+        for key in ('managedFields', 'resourceVersion', 'uid', 'creationTimestamp', 'generation'):
+            crd['metadata'].pop(key, None)
+        crd.pop('status', None)
+        client.apply(crd)
+        k8s_apply.wait_crds_established(client, [crd['metadata']['name']])
 
 
-def _apply(api_client, obj, dry_run=True, strict=True):
-    query = [('fieldManager', 'eksa-anywhere-test'), ('force', 'true'),
-             ('fieldValidation', 'Strict' if strict else 'Warn')]
+def _apply(client, obj, dry_run=True, strict=True):
+    res = client.resource(obj['apiVersion'], obj['kind'])
+    params = {'fieldManager': 'eksa-anywhere-test', 'force': 'true', 'fieldValidation': 'Strict' if strict else 'Warn'}
     if dry_run:
-        query.append(('dryRun', 'All'))
-    return api_client.call_api(_path(obj), 'PATCH', query_params=query,
-                               header_params={'Content-Type': 'application/apply-patch+yaml', 'Accept': 'application/json'},
-                               body=json.dumps(obj), response_type='object', _return_http_data_only=True)
+        params['dryRun'] = 'All'
+    ns = obj['metadata'].get('namespace') if res.namespaced else None
+    return client.request('PATCH', res.path(obj['metadata']['name'], ns), body=json.dumps(obj), params=params,
+                          content_type='application/apply-patch+yaml')
 
 
-def _dry_run_all(api_client, objects):
-    from kubernetes.client.exceptions import ApiException
+def _dry_run_all(client, objects):
     problems = []
     for obj in objects:
         strict = not (obj['kind'] in FORK_KINDS and 'managedExternalEtcdRef' in obj['spec'])
         try:
-            _apply(api_client, obj, strict=strict)
-        except ApiException as exc:
-            problems.append('%s %s: %s' % (obj['kind'], obj['metadata']['name'], exc.body))
+            _apply(client, obj, strict=strict)
+        except k8s_client.K8sError as exc:
+            problems.append('%s %s: %s' % (obj['kind'], obj['metadata']['name'], exc))
     return problems
 
 
@@ -79,10 +91,16 @@ def test_reference_specs(api, name):
 
 
 @pytest.mark.lab
-def test_strict_refuses_fork_field(api):
-    """The lab runs upstream Cluster API: the fork's managedExternalEtcdRef is refused under Strict validation."""
-    from kubernetes.client.exceptions import ApiException
+def test_fork_field_follows_the_installed_crd(api):
+    """managedExternalEtcdRef (EKS Anywhere's Cluster API fork) is accepted under Strict validation where the installed
+    Cluster CRD declares it (the lab bundle's core components, as EKS Anywhere's bundles), and refused by upstream's."""
+    crd = api.get('apiextensions.k8s.io/v1', 'CustomResourceDefinition', 'clusters.cluster.x-k8s.io')
+    declared = any('managedExternalEtcdRef' in ((v['schema']['openAPIV3Schema']['properties']['spec']).get('properties') or {})
+                   for v in crd['spec']['versions'])
     cluster = [o for o in render(reference_docs('cluster_main.yaml')) if o['kind'] == 'Cluster'][0]
-    with pytest.raises(ApiException) as err:
-        _apply(api, cluster, strict=True)
-    assert 'managedExternalEtcdRef' in err.value.body
+    if declared:
+        assert _apply(api, cluster, strict=True)['spec']['managedExternalEtcdRef']['kind'] == 'EtcdadmCluster'
+    else:
+        with pytest.raises(k8s_client.K8sError) as err:
+            _apply(api, cluster, strict=True)
+        assert 'managedExternalEtcdRef' in str(err.value)
