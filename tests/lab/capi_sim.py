@@ -24,7 +24,8 @@ What it does, polling both lab API servers (bootstrap and workload, so it keeps 
   * on Cluster deletion (finalizer cluster.cluster.x-k8s.io) destroys the cluster's VMs.
 It is idempotent: VMs and objects are found by deterministic names before anything is created.
 
-Fault injection (per Cluster annotation, or for every cluster with the CLI flag / env var):
+Fault injection (per Cluster annotation, per cluster name in <state dir>/capi-sim-faults.json, e.g.
+{"mgmt": {"fault": "machine-never-ready"}}, re-read on every pass, or for every cluster with the CLI flag / env var):
   lab.eksa.anywhere/delay-seconds: "N"        --delay N            LAB_CAPI_SIM_DELAY
   lab.eksa.anywhere/fault: machine-never-ready --fault ...          LAB_CAPI_SIM_FAULT
         one worker machine (else one control-plane machine) never gets a node / never becomes ready
@@ -314,13 +315,25 @@ class Sim:
                 LOG.info("%s: deployment %s/%s marked available", k.name, ns, d["metadata"]["name"])
 
     def cluster_opts(self, c: dict) -> dict:
-        a = c["metadata"].get("annotations") or {}
+        # per-cluster faults from <state dir>/capi-sim-faults.json ({"<cluster>": {"fault": ..., ...}}), re-read every
+        # pass, so a test can inject a fault into a cluster a playbook is about to create, then lift it
+        a = dict(self.file_faults().get(c["metadata"]["name"]) or {})
+        a = dict((ANN + key.replace("_", "-"), str(val)) for key, val in a.items())
+        a.update(c["metadata"].get("annotations") or {})
         return {
             "delay": float(a.get(ANN + "delay-seconds", self.delay)),
             "fault": a.get(ANN + "fault", self.fault) or "",
             "message": a.get(ANN + "failure-message", self.failure_message) or "injected failure (capi-sim)",
             "slow": float(a.get(ANN + "slow-seconds", 30)),
         }
+
+    def file_faults(self) -> dict:
+        path = self.sd / "capi-sim-faults.json"
+        try:
+            return json.loads(path.read_text()) if path.exists() else {}
+        except (OSError, ValueError) as e:
+            LOG.warning("cannot read %s: %s", path, e)
+            return {}
 
     def reconcile_all(self):
         for k in self.kubes:

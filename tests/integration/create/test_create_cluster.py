@@ -30,7 +30,7 @@ def _collections_path(tmp):
     return str(top)
 
 
-def run_demo(lab, workdir, extra=()):
+def run_demo(lab, workdir, extra=(), name=NAME):
     env = dict(os.environ)
     env.update({k: v for k, v in lab.items() if isinstance(v, str)})
     env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
@@ -39,7 +39,7 @@ def run_demo(lab, workdir, extra=()):
     env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
     env["ANSIBLE_NOCOLOR"] = "1"
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % NAME] + list(extra)
+           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name] + list(extra)
     proc = subprocess.run(cmd, env=env, cwd=str(workdir), capture_output=True, text=True, timeout=900, check=False)
     return proc
 
@@ -113,18 +113,44 @@ def test_spec_file_written(created):
     assert {d["kind"] for d in docs} == {"Cluster", "VSphereDatacenterConfig", "VSphereMachineConfig"}
 
 
-def test_simulator_holds_one_vm_per_machine(lab, created):
+def vms_of(lab, name):
     sys.path.insert(0, str(REPO / "tests" / "lab"))
     import vsphere_seed  # pylint: disable=import-outside-toplevel
-    host, port = lab["LAB_VSPHERE_SERVER"].rsplit(":", 1)
+    from pyVmomi import vim  # pylint: disable=import-outside-toplevel
     si = vsphere_seed.connect(lab["LAB_VSPHERE_SERVER"], lab["LAB_VSPHERE_USERNAME"], lab["LAB_VSPHERE_PASSWORD"],
                               cafile=lab["LAB_VSPHERE_CA_FILE"])
     content = si.RetrieveContent()
-    from pyVmomi import vim  # pylint: disable=import-outside-toplevel
     view = content.viewManager.CreateContainerView(content.rootFolder, [vim.VirtualMachine], True)
-    vms = [vm for vm in view.view if vm.name.startswith(NAME + "-")]
+    return [vm for vm in view.view if vm.name.startswith(name + "-")]
+
+
+def test_simulator_holds_one_vm_per_machine(lab, created):
+    vms = vms_of(lab, NAME)
     assert len(vms) == 7, sorted(vm.name for vm in vms)
     for vm in vms:
         assert vm.parent.name == "management"
         assert vm.config.hardware.memoryMB in (8192,)
         assert vm.resourcePool.name == "Compute-ResourcePool"
+
+
+def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_path):
+    """capi-sim keeps one worker from ever becoming ready: the wait fails naming the phase, diagnostics are collected,
+    the bootstrap cluster is kept; with the fault lifted, the same command completes with no duplicate VM."""
+    name = "faulty"
+    faults = Path(lab["LAB_STATE_DIR"]) / "capi-sim-faults.json"
+    faults.write_text(json.dumps({name: {"fault": "machine-never-ready"}}))
+    try:
+        failed = run_demo(lab, tmp_path, extra=["-e", "per_machine_timeout=3"], name=name)
+    finally:
+        faults.unlink()
+    assert failed.returncode != 0
+    assert "timed out after" in failed.stdout and "waiting for workers of cluster faulty" in failed.stdout, failed.stdout[-3000:]
+    diagnostics = list((tmp_path / name / "generated").glob("diagnostics-*"))
+    assert diagnostics and (diagnostics[0] / "summary.txt").exists()
+    assert "run the same command again to resume" in failed.stdout
+    bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system")
+    assert name in [i["metadata"]["name"] for i in bs["items"]]  # kept for the re-run
+    again = run_demo(lab, tmp_path, name=name)
+    assert again.returncode == 0, again.stdout[-3000:]
+    assert "🎉 Cluster created!" in again.stdout
+    assert len(vms_of(lab, name)) == 7
