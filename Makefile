@@ -57,7 +57,7 @@ demo: venv collection-tree lab-up ## the main job: create a cluster end to end i
 
 # ---------------------------------------------------------------------------- gates
 .PHONY: test
-test: venv unit sanity lint build-doc integration ## every gate (what CI runs)
+test: venv unit sanity lint build-doc integration molecule ## every gate (what CI runs)
 	@echo "all gates passed"
 
 .PHONY: unit
@@ -85,6 +85,12 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 .PHONY: integration
 integration: venv ## pytest integration tests in the lab (tests/integration, marker lab)
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider
+
+# Molecule: the create workflow in the lab, converge -> idempotence -> verify (molecule/create_cluster).
+.PHONY: molecule
+molecule: venv collection-tree lab-up ## molecule test of the create workflow against the lab
+	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s create_cluster
 
 SANITY_PYTHON = $(shell $(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 .PHONY: sanity
