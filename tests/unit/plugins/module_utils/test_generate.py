@@ -55,3 +55,32 @@ def test_yaml_keeps_version_a_string_and_round_trips():
 def test_bad_arguments(name, provider, version, fragment):
     with pytest.raises(generate.GenerateError, match=fragment):
         generate.cluster_config_objects(name, provider, version)
+
+
+def _fill(objects):
+    for obj in objects:
+        spec = obj["spec"]
+        if obj["kind"] == "Cluster" and "endpoint" in spec["controlPlaneConfiguration"]:
+            spec["controlPlaneConfiguration"]["endpoint"]["host"] = "10.0.0.10"
+        if obj["kind"] == "VSphereDatacenterConfig":
+            spec.update(server="vcenter.example.com", datacenter="dc1", network="net1")
+        if obj["kind"] == "VSphereMachineConfig":
+            spec.update(datastore="ds1", folder="/dc1/vm/eksa", resourcePool="*/Resources", template="/dc1/vm/Templates/br")
+    return objects
+
+
+@pytest.mark.parametrize("provider", ["vsphere", "docker"])
+def test_generated_template_loads_once_filled(provider):
+    from ansible_collections.eksa.anywhere.plugins.module_utils import spec as spec_model
+    objects = _fill(generate.cluster_config_objects("mgmt", provider))
+    normalized = spec_model.load_spec(data=generate.render_yaml(objects))
+    assert normalized["provider"] == provider
+    assert normalized["cluster"]["metadata"]["name"] == "mgmt"
+
+
+def test_unfilled_vsphere_template_names_the_blanks():
+    from ansible_collections.eksa.anywhere.plugins.module_utils import spec as spec_model
+    with pytest.raises(spec_model.SpecError) as err:
+        spec_model.load_spec(data=generate.cluster_config_yaml("mgmt", "vsphere"))
+    text = "\n".join(str(p) for p in err.value.errors)
+    assert "endpoint" in text and "datastore" in text
