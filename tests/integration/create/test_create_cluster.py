@@ -154,3 +154,57 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     assert again.returncode == 0, again.stdout[-3000:]
     assert "🎉 Cluster created!" in again.stdout
     assert len(vms_of(lab, name)) == 7
+
+
+KILL_POINTS = [
+    "Creating new bootstrap cluster",
+    "Installing cluster-api providers on bootstrap cluster",
+    "Creating new workload cluster",
+    "etcd: ",
+    "Installing networking on workload cluster",
+    "Moving cluster management from bootstrap to workload cluster",
+    "Creating EKS-A CRDs instances on workload cluster",
+    "Writing cluster config file",
+]
+
+
+def _start_demo(lab, workdir, name):
+    env = dict(os.environ)
+    env.update({k: v for k, v in lab.items() if isinstance(v, str)})
+    env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
+    env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
+    env["ANSIBLE_COLLECTIONS_PATH"] = _collections_path(workdir)
+    env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
+    env["ANSIBLE_NOCOLOR"] = "1"
+    env["PYTHONUNBUFFERED"] = "1"
+    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
+           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name]
+    return subprocess.Popen(cmd, env=env, cwd=str(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            start_new_session=True)
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_killed_during_a_phase_then_rerun_completes(lab, tmp_path, point):
+    """The playbook (and whatever it runs: clusterctl, modules) is killed as a phase starts; the same command completes
+    with the end state of a clean run: the Cluster API objects in the workload cluster only, one VM per machine."""
+    import signal  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+    name = "kill%d" % KILL_POINTS.index(point)
+    proc = _start_demo(lab, tmp_path, name)
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        if point in line:
+            time.sleep(0.5)  # into the phase, not before it
+            os.killpg(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=60)
+    assert any(point in line for line in seen), "".join(seen[-40:])
+    again = run_demo(lab, tmp_path, name=name)
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert "🎉 Cluster created!" in again.stdout
+    wl = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machines.cluster.x-k8s.io", "-n", "eksa-system")
+    assert len([m for m in wl["items"] if m["metadata"]["name"].startswith(name + "-")]) == 7
+    bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
+    assert not [i for i in bs["items"] if i["metadata"]["name"].startswith(name)]
+    assert len(vms_of(lab, name)) == 7
