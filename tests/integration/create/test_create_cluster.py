@@ -58,7 +58,7 @@ def kube(lab, kubeconfig, *args):
 @pytest.fixture(scope="module")
 def created(lab, tmp_path_factory):
     workdir = tmp_path_factory.mktemp("create")
-    first = run_demo(lab, workdir)
+    first = run_demo(lab, workdir, extra=["-vvvv"])
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     return workdir, first
 
@@ -75,6 +75,24 @@ def test_prints_eksa_lines_in_order(created):
     positions = [first.stdout.find(line) for line in lines]
     assert all(p >= 0 for p in positions), [l for l, p in zip(lines, positions) if p < 0]
     assert positions == sorted(positions)
+
+
+def test_password_never_in_output_at_vvvv(lab, created):
+    dummy, first = created
+    assert lab["LAB_VSPHERE_PASSWORD"] not in first.stdout + first.stderr
+
+
+def test_check_mode_reports_and_changes_nothing(lab, tmp_path):
+    name = "chk"
+    generated = run_demo(lab, tmp_path, extra=["--tags", "generate"], name=name)
+    assert generated.returncode == 0, generated.stdout[-3000:]
+    check = run_demo(lab, tmp_path, extra=["--check"], name=name)
+    assert check.returncode == 0, check.stdout[-4000:]
+    assert "would apply" in check.stdout and "✅ Vsphere Provider setup is valid" in check.stdout
+    bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system")
+    assert name not in [i["metadata"]["name"] for i in bs["items"]]
+    assert not vms_of(lab, name)
+    assert not list((tmp_path / name).glob("generated/*.yaml"))
 
 
 def test_second_run_changes_nothing(lab, created):
