@@ -40,6 +40,9 @@ class ActionModule(ActionBase):
             progress.append(line)
             display.display("  %s" % line)
 
+        def detail(line):
+            display.v("    %s" % line)
+
         try:
             conn = k8s_client.connection_from_params(args)
         except k8s_client.K8sError as exc:
@@ -56,7 +59,8 @@ class ActionModule(ActionBase):
             timeouts = {"etcd": args["etcd_timeout"], "control-plane": args["control_plane_timeout"],
                         "per-machine": args["per_machine_timeout"]}
             state = capi_status.wait_cluster(client, args["name"], args["namespace"], timeouts=timeouts, progress=report,
-                                             external_etcd=args["external_etcd"], sleep=args["wait_sleep"])
+                                             external_etcd=args["external_etcd"], sleep=args["wait_sleep"],
+                                             detail=detail if display.verbosity >= 1 else None)
             result.update(changed=False, state=state, progress=progress)
         except capi_status.WaitFailed as exc:
             result.update(failed=True, msg=str(exc), state=exc.state, progress=progress)

@@ -119,6 +119,20 @@ def machines_without_node(client, name, namespace=NAMESPACE):
     return missing
 
 
+def machines_not_ready(client, name, namespace=NAMESPACE):
+    """One line per Machine of the cluster that is not Ready: its phase and the Ready condition's message."""
+    lines = []
+    for machine in client.list(CAPI, "Machine", namespace=namespace):
+        if ((machine.get("metadata") or {}).get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
+            continue
+        if is_true(machine, "Ready"):
+            continue
+        cond = condition(machine, "Ready") or {}
+        why = cond.get("message") or cond.get("reason") or "no Ready condition yet"
+        lines.append("Machine %s (%s): %s" % (machine["metadata"]["name"], (machine.get("status") or {}).get("phase") or "Pending", why))
+    return sorted(lines)
+
+
 def cluster_ready(client, name, namespace=NAMESPACE):
     cluster = client.get(CAPI, "Cluster", name, namespace)
     if cluster is None:
@@ -132,10 +146,11 @@ def cluster_ready(client, name, namespace=NAMESPACE):
 
 
 def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None, external_etcd=True,
-                 sleep=10, clock=time.monotonic):
+                 sleep=10, clock=time.monotonic, detail=None):
     """Wait for etcd, the control plane and the workers in turn; return the final state.
 
     Between checks it watches the cluster's Machines, so any change is seen at once.
+    progress gets a line each time the counts change; detail (when given, for -v) gets the Machines not yet ready.
     Raises WaitFailed naming the phase and what is not ready.
     """
     timeouts = dict(DEFAULT_TIMEOUTS, **(timeouts or {}))
@@ -168,13 +183,17 @@ def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None
                 line += " (%s)" % ", ".join("%s %s" % kv for kv in sorted(current["groups"].items()))
             if line != last and progress:
                 progress(line)
+            if line != last and detail and not current["done"]:
+                for machine_line in machines_not_ready(client, name, namespace):
+                    detail(machine_line)
             last = line
             if current["done"]:
                 break
             remaining = deadline - clock()
             if remaining <= 0:
-                raise WaitFailed("timed out after %ds waiting for %s of cluster %s: %s"
-                                 % (limit, phase, name, line), state)
+                stuck = machines_not_ready(client, name, namespace)
+                raise WaitFailed("timed out after %ds waiting for %s of cluster %s: %s%s"
+                                 % (limit, phase, name, line, "; not ready: " + "; ".join(stuck[:10]) if stuck else ""), state)
             _watch_machines(client, namespace, min(sleep, remaining))
     return state
 

@@ -17,7 +17,9 @@ description:
   - Waits as C(eksctl anywhere create cluster) does after applying the cluster manifests - external etcd ready, then the
     control plane, then the workers - and prints what is ready out of what is expected whenever it changes.
   - Watches the cluster's Machines between checks, so a change is seen at once rather than at the next poll.
-  - Fails at once when the Cluster reports a failure, and at a timeout naming the phase and what is not ready.
+  - Fails at once when the Cluster reports a failure, and at a timeout naming the phase and the Machines that are not ready
+    (their phase and Ready condition message).
+  - With C(-v) or more, each time the counts change it also prints the Machines not yet ready and why.
   - Runs on the controller (an action plugin), so the progress lines appear while it waits.
 options:
   name:

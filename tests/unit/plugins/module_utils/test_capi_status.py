@@ -91,6 +91,29 @@ def test_wait_times_out_naming_the_phase():
     assert "waiting for workers of cluster c1" in str(err.value) and "1/2" in str(err.value)
 
 
+def _stuck_machine(name="c1-md-0-xyz"):
+    return {"kind": "Machine", "metadata": {"name": name, "namespace": "eksa-system", "labels": {"cluster.x-k8s.io/cluster-name": "c1"}},
+            "status": {"phase": "Provisioning", "conditions": [{"type": "Ready", "status": "False", "message": "waiting for VM IP"}]}}
+
+
+def test_wait_timeout_names_the_machines_not_ready():
+    other = _stuck_machine("c2-md-0-abc")
+    other["metadata"]["labels"]["cluster.x-k8s.io/cluster-name"] = "c2"
+    client = FakeClient([cluster(), kcp(3), md(1), _stuck_machine(), other])
+    with pytest.raises(capi_status.WaitFailed) as err:
+        capi_status.wait_cluster(client, "c1", external_etcd=False, timeouts={"per-machine": 0}, sleep=0)
+    assert "not ready: Machine c1-md-0-xyz (Provisioning): waiting for VM IP" in str(err.value)
+    assert "c2-md-0-abc" not in str(err.value)
+
+
+def test_wait_detail_lists_machines_only_when_asked_and_not_when_done():
+    client = FakeClient([cluster(), kcp(3), md(1), _stuck_machine()])
+    details = []
+    with pytest.raises(capi_status.WaitFailed):
+        capi_status.wait_cluster(client, "c1", external_etcd=False, timeouts={"per-machine": 0}, sleep=0, detail=details.append)
+    assert details == ["Machine c1-md-0-xyz (Provisioning): waiting for VM IP"]  # control plane was done: no detail for it
+
+
 def test_wait_fails_at_once_on_a_cluster_failure():
     client = FakeClient([cluster(failure="no IP for the VM"), kcp(0)])
     with pytest.raises(capi_status.WaitFailed) as err:
