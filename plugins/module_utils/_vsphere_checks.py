@@ -152,6 +152,7 @@ class Preflight(object):
         self.details = {}
         self._datastores = {}
         self._pools = {}
+        self.cp_round_trips = {}
 
     # ------------------------------------------------------------------ helpers
     def _memo(self, key, fn):
@@ -209,7 +210,7 @@ class Preflight(object):
             'changed': self.changed,
             'failed': bool(failures),
             'created_folders': self.created,
-            'round_trips': self.client.round_trips,
+            'round_trips': dict((k, v + self.cp_round_trips.get(k, 0)) for k, v in self.client.round_trips.items()),
         }
 
     def _connect(self):
@@ -673,6 +674,36 @@ class Preflight(object):
         if not bad:
             rep.ok('user privileges', user, 'all required privileges granted on %d objects' % len(labels),
                    '%s user vSphere privileges validated' % user)
+        cp = self.opts.get('cp_client')
+        if cp is not None and cp.username and cp.username != user:
+            self._cp_privileges(cp)
+
+    def _cp_privileges(self, cp):
+        """The cloud provider's own user (EKSA_VSPHERE_CP_USERNAME) logs in and needs read-only on the root folder."""
+        rep = self.report
+        fix = ('Set EKSA_VSPHERE_CP_USERNAME and EKSA_VSPHERE_CP_PASSWORD (or the cp_username and cp_password options) to a '
+               'valid vSphere user, or unset both to let the cloud provider use the main user.')
+        try:
+            cp.login()
+            root = cp.content.rootFolder
+            missing = cp.privileges([([root], privs.READ_ONLY_PRIVILEGES)]).get(root._moId) or []
+        except VSphereError as exc:
+            rep.fail('cloud provider user privileges', cp.username, 'cloud provider user %s: %s' % (cp.username, exc.message), fix)
+            return
+        finally:
+            self.cp_round_trips = cp.round_trips
+            try:
+                cp.close()
+            except Exception:  # pylint: disable=broad-except
+                pass
+        if missing:
+            rep.fail('cloud provider user privileges', 'Folder /', 'user %s missing vSphere permissions on Folder /: %s'
+                     % (cp.username, ', '.join(sorted(missing))),
+                     'Grant the read-only role on the root folder to %s, or skip with skip_validations: [%s].'
+                     % (cp.username, SKIP_PRIVILEGES))
+        else:
+            rep.ok('cloud provider user privileges', cp.username, 'read-only privileges granted on the root folder',
+                   '%s user vSphere privileges validated' % cp.username)
 
     def _control_plane_ip(self):
         rep = self.report

@@ -11,7 +11,8 @@ Public API (independent of AnsibleModule)::
 ``spec`` is what ``spec.load_spec()`` returns.  ``bundle`` is a Bundles manifest (path, URL or mapping),
 one of its ``versionsBundles`` entries, or the result of :func:`resolve_bundle`.  ``vsphere_facts`` is
 the ``resolved`` result of the vSphere preflight (optional; the spec's values are used when absent).
-``credentials`` is ``{username, password}`` (falls back to EKSA_VSPHERE_USERNAME/EKSA_VSPHERE_PASSWORD).
+``credentials`` is ``{username, password, cp_username, cp_password}`` (falls back to EKSA_VSPHERE_USERNAME/EKSA_VSPHERE_PASSWORD;
+the cloud provider's to EKSA_VSPHERE_CP_USERNAME/EKSA_VSPHERE_CP_PASSWORD, then to the main user).
 ``previous`` is the previous output (a directory or a list of objects): template names keep their suffix
 unless the template changed (then ``<base>-<n+1>``).  Every problem raises :class:`RenderError`
 naming the field; nothing is written then.  The templates are Jinja2 files in ``templates/capi/`` of the
@@ -102,6 +103,8 @@ ARGUMENT_SPEC = {
     'credentials': {'type': 'dict', 'no_log': False, 'options': {
         'username': {'type': 'str'},
         'password': {'type': 'str', 'no_log': True},
+        'cp_username': {'type': 'str'},
+        'cp_password': {'type': 'str', 'no_log': True},
     }},
     'output_dir': {'type': 'path'},
     'previous': {'type': 'raw'},
@@ -299,6 +302,8 @@ def _unsupported(spec):
 
 
 def _credentials(credentials):
+    """(username, password, cp_username, cp_password): the cloud provider's user is EKSA_VSPHERE_CP_USERNAME when set,
+    else the same user, as EKS Anywhere does."""
     creds = dict(credentials or {})
     username = creds.get('username') or os.environ.get('EKSA_VSPHERE_USERNAME') or os.environ.get('VMWARE_USER')
     password = creds.get('password') or os.environ.get('EKSA_VSPHERE_PASSWORD') or os.environ.get('VMWARE_PASSWORD')
@@ -306,7 +311,15 @@ def _credentials(credentials):
         missing = 'username' if not username else 'password'
         raise RenderError('the vSphere %s is not set: give credentials.%s or set EKSA_VSPHERE_%s'
                           % (missing, missing, missing.upper()), 'credentials.%s' % missing)
-    return str(username), str(password)
+    cp_username = creds.get('cp_username') or os.environ.get('EKSA_VSPHERE_CP_USERNAME')
+    cp_password = creds.get('cp_password') or os.environ.get('EKSA_VSPHERE_CP_PASSWORD')
+    if cp_username and not cp_password:
+        raise RenderError('the cloud provider\'s vSphere user %s has no password: give credentials.cp_password or set '
+                          'EKSA_VSPHERE_CP_PASSWORD (or unset EKSA_VSPHERE_CP_USERNAME to use the main user)' % cp_username,
+                          'credentials.cp_password')
+    if not cp_username:
+        cp_username, cp_password = username, password
+    return str(username), str(password), str(cp_username), str(cp_password)
 
 
 def _b64(text):
@@ -727,11 +740,11 @@ def _render(ctx, renderer, prev):
         cpi_docs = [d for d in yaml.load_all(cpi, Loader=renderer.loader) if d]
         cpi_text = ''.join('---\n' + _dump_plain(d) for d in cpi_docs)
         cluster_objs += renderer.objects('vsphere_cpi.yaml.j2', dict(base, cpi_manifests=cpi_text))
-        username, password = ctx.credentials
+        username, password, cp_username, cp_password = ctx.credentials
         server = base['vsphere']['server']
         cpi_secret = _dump_plain({'apiVersion': 'v1', 'kind': 'Secret', 'type': 'Opaque',
                                   'metadata': {'name': 'cloud-provider-vsphere-credentials', 'namespace': 'kube-system'},
-                                  'data': {'%s.username' % server: _b64(username), '%s.password' % server: _b64(password)}})
+                                  'data': {'%s.username' % server: _b64(cp_username), '%s.password' % server: _b64(cp_password)}})
         secret_objs += renderer.objects('vsphere_secrets.yaml.j2', dict(base, creds={
             'username_b64': _b64(username), 'password_b64': _b64(password), 'cpi_secret_yaml': cpi_secret}))
 

@@ -69,6 +69,17 @@ options:
       password:
         description: The vSphere password.
         type: str
+      cp_username:
+        description:
+          - The user of the vSphere cloud provider in the cluster (its C(cloud-provider-vsphere-credentials) Secret), as
+            E(EKSA_VSPHERE_CP_USERNAME) sets it for EKS Anywhere.
+          - Falls back to E(EKSA_VSPHERE_CP_USERNAME), then to O(credentials.username).
+        type: str
+      cp_password:
+        description:
+          - The password of O(credentials.cp_username); falls back to E(EKSA_VSPHERE_CP_PASSWORD).
+          - Required when a separate cloud provider user is given.
+        type: str
   output_dir:
     description:
       - The directory holding C(<cluster>/generated/). Defaults to the current working directory.

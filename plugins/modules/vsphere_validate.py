@@ -49,6 +49,16 @@ options:
     elements: str
     choices: [vsphere-user-privilege]
     default: []
+  cp_username:
+    description:
+      - A separate vSphere user for the cloud provider in the cluster, as EKS Anywhere's E(EKSA_VSPHERE_CP_USERNAME).
+      - When set and different from O(username), that user logs in and must hold the read-only privileges on the root
+        folder (C(<user> user vSphere privileges validated)). Skipped with the other privilege checks.
+      - Falls back to E(EKSA_VSPHERE_CP_USERNAME).
+    type: str
+  cp_password:
+    description: The password of O(cp_username); falls back to E(EKSA_VSPHERE_CP_PASSWORD).
+    type: str
   skip_ip_check:
     description:
       - Do not check whether the control plane endpoint IP is in use (EKS Anywhere's C(--skip-ip-check)).
@@ -189,7 +199,7 @@ import os
 import traceback
 from xml.sax.saxutils import escape, quoteattr
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.args_vsphere import vsphere_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_checks as checks
@@ -213,6 +223,8 @@ def argument_spec():
         eksd_release=dict(type='str'),
         skip_validations=dict(type='list', elements='str', default=[], choices=[checks.SKIP_PRIVILEGES]),
         skip_ip_check=dict(type='bool', default=False),
+        cp_username=dict(type='str', fallback=(env_fallback, ['EKSA_VSPHERE_CP_USERNAME'])),
+        cp_password=dict(type='str', no_log=True, fallback=(env_fallback, ['EKSA_VSPHERE_CP_PASSWORD'])),
         report_json=dict(type='path'),
         report_junit=dict(type='path'),
     )
@@ -289,6 +301,13 @@ def main():
     insecure = bool(dc_spec.get('insecure')) or not p['validate_certs']
     client = VSphereClient(host, port, username=p['username'], password=p['password'], insecure=insecure,
                            thumbprint=dc_spec.get('thumbprint') or '', ca_path=p['ca_path'], timeout=p['connect_timeout'])
+    if p['cp_username'] and p['cp_username'] != p['username']:
+        if not p['cp_password']:
+            module.fail_json(msg='the cloud provider user %s has no password: set cp_password or EKSA_VSPHERE_CP_PASSWORD '
+                             '(or unset EKSA_VSPHERE_CP_USERNAME to use the main user)' % p['cp_username'])
+        options['cp_client'] = VSphereClient(host, port, username=p['cp_username'], password=p['cp_password'], insecure=insecure,
+                                             thumbprint=dc_spec.get('thumbprint') or '', ca_path=p['ca_path'],
+                                             timeout=p['connect_timeout'])
     try:
         result = checks.run(spec, client, options, check_mode=module.check_mode)
     except Exception as exc:  # pylint: disable=broad-except

@@ -44,6 +44,9 @@ KIND_VERSION = "v0.33.0"
 
 VSPHERE_USER = "administrator@vsphere.local"
 VSPHERE_PASSWORD = "Lab-Passw0rd!"
+# the cloud provider's separate user (EKS Anywhere's EKSA_VSPHERE_CP_USERNAME/PASSWORD)
+VSPHERE_CP_USER = "cloud-provider@vsphere.local"
+VSPHERE_CP_PASSWORD = "Lab-Cp1-Passw0rd!"
 
 GO = os.environ.get("LAB_GO", shutil.which("go") or "/usr/local/go/bin/go")
 
@@ -500,7 +503,8 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
         # vcsim can start concurrently
         vurl = sd / "vcsim.url"
         _start(sd, "vcsim", [str(bd / "lab-vcsim"), "-l", "127.0.0.1:0", "-username", VSPHERE_USER,
-                             "-password", VSPHERE_PASSWORD, "-tlscert", str(pki / "vcsim.crt"),
+                             "-password", VSPHERE_PASSWORD, "-extra-user", f"{VSPHERE_CP_USER}:{VSPHERE_CP_PASSWORD}",
+                             "-tlscert", str(pki / "vcsim.crt"),
                              "-tlskey", str(pki / "vcsim.key"), "-url-file", str(vurl)])
         _wait("etcd", lambda: _http_ok(f"http://127.0.0.1:{ec}/health"), 30, sd, "etcd")
         state["etcd"] = f"http://127.0.0.1:{ec}"
@@ -540,6 +544,7 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
         sdk = vurl.read_text().strip()
         hostport = sdk.split("//", 1)[1].split("/", 1)[0]
         state["vsphere"] = {"url": sdk, "server": hostport, "username": VSPHERE_USER, "password": VSPHERE_PASSWORD,
+                            "cp_username": VSPHERE_CP_USER, "cp_password": VSPHERE_CP_PASSWORD,
                             "thumbprint": info["thumbprint"], "ca_file": str(pki / "ca.crt")}
         import vsphere_seed
         rest = None
@@ -590,6 +595,8 @@ def env_values(st: dict) -> dict:
         "LAB_VSPHERE_SERVER": v["server"],
         "LAB_VSPHERE_USERNAME": v["username"],
         "LAB_VSPHERE_PASSWORD": v["password"],
+        "LAB_VSPHERE_CP_USERNAME": v.get("cp_username", ""),
+        "LAB_VSPHERE_CP_PASSWORD": v.get("cp_password", ""),
         "LAB_VSPHERE_THUMBPRINT": v["thumbprint"],
         "LAB_VSPHERE_CA_FILE": v["ca_file"],
         "LAB_BUNDLE": st["bundle"],

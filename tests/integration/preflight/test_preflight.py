@@ -77,6 +77,28 @@ def test_credentials_from_environment(vs, unchanged):
     assert vs.password not in result["_raw"]
 
 
+def test_cloud_provider_user_from_environment(vs, unchanged):
+    """EKSA_VSPHERE_CP_USERNAME names the lab's second user: it logs in and its privileges are reported after the main user's."""
+    cp_user, cp_pass = vs.env["LAB_VSPHERE_CP_USERNAME"], vs.env["LAB_VSPHERE_CP_PASSWORD"]
+    result = vs.run(vs.base(), check_mode=True, env={"EKSA_VSPHERE_CP_USERNAME": cp_user, "EKSA_VSPHERE_CP_PASSWORD": cp_pass})
+    assert not result.get("failed"), failures(result)
+    msgs = result["messages"]
+    assert msgs.index(PASS + "administrator@vsphere.local user vSphere privileges validated") + 1 == \
+        msgs.index(PASS + "%s user vSphere privileges validated" % cp_user)
+    assert cp_pass not in result["_raw"]
+
+
+def test_cloud_provider_user_wrong_password(vs, unchanged):
+    cp_user = vs.env["LAB_VSPHERE_CP_USERNAME"]
+    result = vs.run(vs.base(), cp_username=cp_user, cp_password="not-the-cp-password-1")
+    assert result["failed"]
+    assert failures(result) == ["cloud provider user %s: failed validating credentials for vCenter: vSphere authentication "
+                                "failed: cannot complete login due to an incorrect user name or password" % cp_user]
+    assert "not-the-cp-password-1" not in result["_raw"]
+    no_password = vs.run(vs.base(), cp_username=cp_user)
+    assert no_password["failed"] and "EKSA_VSPHERE_CP_PASSWORD" in no_password["msg"]
+
+
 def test_connection_refused(vs, unchanged):
     s = socket.socket()
     s.bind(("127.0.0.1", 0))

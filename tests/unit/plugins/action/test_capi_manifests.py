@@ -175,3 +175,42 @@ def test_full_featured_docs_write(tmp_path):
     result = run(args(load(full_featured_docs()), tmp_path))
     assert not result.get('failed'), result
     assert result['kinds']['MachineDeployment'] == 2
+
+
+def _cpi_credentials(result):
+    import base64
+    secrets = [d for d in yaml.safe_load_all(open([f for f in result['files'] if f.endswith('secrets.yaml')][0])) if d]
+    resource_set = [d for d in secrets if d['metadata']['name'].endswith('-cloud-provider-vsphere-credentials')][0]
+    inner = yaml.safe_load(resource_set['stringData']['data'])
+    capv = [d for d in secrets if d['type'] == 'Opaque'][0]
+    decode = lambda v: base64.b64decode(v).decode()  # noqa: E731
+    return ({k.rsplit('.', 1)[1]: decode(v) for k, v in inner['data'].items()},
+            {k: decode(v) for k, v in capv['data'].items()})
+
+
+def test_cloud_provider_user_defaults_to_the_main_user(spec, tmp_path, monkeypatch):
+    for var in ('EKSA_VSPHERE_CP_USERNAME', 'EKSA_VSPHERE_CP_PASSWORD'):
+        monkeypatch.delenv(var, raising=False)
+    cpi, capv = _cpi_credentials(run(args(spec, tmp_path)))
+    assert cpi == capv == {'username': CREDS['username'], 'password': CREDS['password']}
+
+
+def test_cloud_provider_user_from_env_or_option(spec, tmp_path, monkeypatch):
+    monkeypatch.setenv('EKSA_VSPHERE_CP_USERNAME', 'cpi@vsphere.local')
+    monkeypatch.setenv('EKSA_VSPHERE_CP_PASSWORD', 'Cp1-Secret')
+    result = run(args(spec, tmp_path))
+    assert 'Cp1-Secret' not in repr(result)
+    cpi, capv = _cpi_credentials(result)
+    assert cpi == {'username': 'cpi@vsphere.local', 'password': 'Cp1-Secret'}
+    assert capv == {'username': CREDS['username'], 'password': CREDS['password']}  # CAPV keeps the main user
+    creds = dict(CREDS, cp_username='opt-cpi', cp_password='Opt-Pass')
+    cpi, dummy = _cpi_credentials(run(args(spec, tmp_path / 'o', credentials=creds)))
+    assert cpi == {'username': 'opt-cpi', 'password': 'Opt-Pass'}
+
+
+def test_cloud_provider_user_without_password_is_refused(spec, tmp_path, monkeypatch):
+    monkeypatch.setenv('EKSA_VSPHERE_CP_USERNAME', 'cpi@vsphere.local')
+    monkeypatch.delenv('EKSA_VSPHERE_CP_PASSWORD', raising=False)
+    result = run(args(spec, tmp_path))
+    assert result['failed'] is True and result['field'] == 'credentials.cp_password'
+    assert 'EKSA_VSPHERE_CP_PASSWORD' in result['msg']

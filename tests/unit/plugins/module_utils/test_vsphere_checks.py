@@ -275,6 +275,39 @@ def test_missing_privileges_per_object_and_skip():
     assert 'privileges' not in client.calls
 
 
+def test_cloud_provider_user_logs_in_and_needs_read_only_on_root():
+    cp = FakeClient(username='cpi@vsphere.local')
+    result, dummy = run(cp_client=cp)
+    assert not result['failed'], failures(result)
+    assert result['messages'][-3:] == [u'\u2705 administrator@vsphere.local user vSphere privileges validated',
+                                       u'\u2705 cpi@vsphere.local user vSphere privileges validated',
+                                       u'\u2705 Vsphere Provider setup is valid']
+    assert cp.calls == ['login', 'privileges'] and cp.closed
+    assert result['round_trips']['total'] > dummy.round_trips['total']  # both sessions counted
+
+
+def test_cloud_provider_user_missing_privileges_or_bad_login():
+    result, dummy = run(cp_client=FakeClient(username='cpi@vsphere.local', missing_privileges={'/': ['System.View']}))
+    assert 'user cpi@vsphere.local missing vSphere permissions on Folder /: System.View' in failures(result)
+    bad = FakeClient(username='cpi@vsphere.local', fail={'login': checks.VSphereError(
+        'failed validating credentials for vCenter: vSphere authentication failed: cannot complete login due to an incorrect '
+        'user name or password', 'auth')})
+    result, dummy = run(cp_client=bad)
+    msg = failures(result)
+    assert msg == ['cloud provider user cpi@vsphere.local: failed validating credentials for vCenter: vSphere authentication '
+                   'failed: cannot complete login due to an incorrect user name or password']
+    assert 'EKSA_VSPHERE_CP_PASSWORD' in [c for c in result['report'] if c['status'] == 'failed'][0]['remediation']
+
+
+def test_cloud_provider_user_same_as_main_or_skipped_is_not_checked():
+    same = FakeClient()
+    result, dummy = run(cp_client=same)
+    assert same.calls == [] and not result['failed']
+    other = FakeClient(username='cpi@vsphere.local')
+    result, dummy = run(cp_client=other, skip_validations=['vsphere-user-privilege'])
+    assert other.calls == [] and not result['failed']
+
+
 def test_skip_ip_check_message():
     result, dummy = run(in_use=True, skip_ip_check=True)
     assert not result['failed']

@@ -102,6 +102,12 @@ class FakeClient(object):
         return {'soap': len([c for c in self.calls if c != 'rest']), 'rest': self.calls.count('rest'), 'tls': 1,
                 'total': len(self.calls)}
 
+    @property
+    def content(self):
+        class Content(object):
+            rootFolder = self._ids['/']
+        return Content()
+
     def connect(self):
         if 'connect' in self.fail:
             raise self.fail['connect']
