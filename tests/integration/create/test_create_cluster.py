@@ -168,7 +168,9 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     summary = (diagnostics[0] / "summary.txt").read_text()
     assert "faulty-md-0" in summary and "Ready=False" in summary, summary
     assert (diagnostics[0] / "provider-deployments.json").exists()
-    assert "==> capi-system/" in (diagnostics[0] / "provider-logs.txt").read_text()  # every provider pod, logs or why not
+    # the lab runs no pods (capi-sim stands in for the controllers): the file says so rather than being absent
+    assert (diagnostics[0] / "provider-logs.txt").read_text() in ("(no provider pods)\n",) or \
+        "==> capi-system/" in (diagnostics[0] / "provider-logs.txt").read_text()
     assert "run the same command again to resume" in failed.stdout
     bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system")
     assert name in [i["metadata"]["name"] for i in bs["items"]]  # kept for the re-run
