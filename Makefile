@@ -57,11 +57,18 @@ demo: venv collection-tree lab-up ## the main job: create a cluster end to end i
 
 # ---------------------------------------------------------------------------- gates
 .PHONY: test
-test: venv unit sanity lint build-doc integration molecule ## every gate (what CI runs)
+# The tests and the lab read ../shared (upstream CRDs, reference specs): say so at once when it is not there
+.PHONY: shared-data
+shared-data:
+	@test -d "$(EKSA_SHARED_DIR)/crds" -a -d "$(EKSA_SHARED_DIR)/eksa-reference" || { \
+	  echo "shared reference data not found at $(EKSA_SHARED_DIR): it must sit next to the project as ../shared" \
+	       "(as in CI), or set EKSA_SHARED_DIR" >&2; exit 1; }
+
+test: venv shared-data unit sanity lint build-doc integration molecule ## every gate (what CI runs)
 	@echo "all gates passed"
 
 .PHONY: unit
-unit: venv ## pytest unit tests of module_utils and modules
+unit: venv shared-data ## pytest unit tests of module_utils and modules
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/unit -q -p no:cacheprovider
 
 # ansible-test installs its pinned sanity requirements into a virtual environment of its own (.venv-sanity):
@@ -84,7 +91,7 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 
 # Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
 .PHONY: integration
-integration: venv ## pytest integration tests in the lab (tests/integration, marker lab)
+integration: venv shared-data ## pytest integration tests in the lab (tests/integration, marker lab)
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider
 
 # Molecule: the create workflow in the lab, converge -> idempotence -> verify (molecule/create_cluster).

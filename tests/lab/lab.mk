@@ -10,7 +10,7 @@ export LAB_GO
 lab-build: venv ## build the lab's binaries into the cache (once per pinned version)
 	$(LAB_CLI) build
 
-lab-up: venv ## start the lab (builds first if needed); prints its environment
+lab-up: venv shared-data ## start the lab (builds first if needed); prints its environment
 	$(LAB_CLI) up
 
 lab-down: ## stop every lab process and remove the lab state dir
