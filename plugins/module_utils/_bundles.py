@@ -22,6 +22,8 @@ except ImportError:  # pragma: no cover
     yaml = None
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
+
 BUNDLES_API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
 EKSD_API_VERSION = 'distro.eks.amazonaws.com/v1alpha1'
 EMBED = 'embed:///'
@@ -65,11 +67,10 @@ def _read(source, what, base=None, timeout=30):
 
 
 def _parse(text, source, what):
-    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     try:
-        docs = [d for d in yaml.load_all(text, Loader=loader) if d is not None]
+        docs = [d for d in yaml.load_all(text, Loader=SAFE_LOADER) if d is not None]
     except yaml.YAMLError as exc:
-        raise BundleError('%s %s is not valid YAML: %s' % (what, source, exc))
+        raise BundleError('%s %s is not valid YAML: %s' % (what, source, yaml_error_message(exc)[0]))
     return docs
 
 

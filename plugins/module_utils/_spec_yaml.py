@@ -17,12 +17,13 @@ try:
     import yaml
     HAS_YAML = True
     YAML_IMPORT_ERROR = None
-    _BaseLoader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+    # the C loader when libyaml is there: every YAML read of the collection goes through it
+    SAFE_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
 except ImportError as exc:  # pragma: no cover - exercised by import sanity only
     HAS_YAML = False
     YAML_IMPORT_ERROR = exc
     yaml = None
-    _BaseLoader = object
+    SAFE_LOADER = object
 
 
 class YamlInt(int):
@@ -92,7 +93,8 @@ else:  # pragma: no cover
     _SpecLoader = None
 
 
-def _yaml_error_message(exc):
+def yaml_error_message(exc):
+    """(message, line) of a YAML error: where and what, never the offending text (it may be a secret)."""
     mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
     parts = [p for p in (getattr(exc, 'context', None), getattr(exc, 'problem', None)) if p]
     text = '; '.join(parts) if parts else str(exc).splitlines()[0]
@@ -143,7 +145,7 @@ def load_documents(source):
                 documents.append((index, line, value))
             index += 1
     except yaml.YAMLError as exc:
-        message, line = _yaml_error_message(exc)
+        message, line = yaml_error_message(exc)
         raise DocumentProblem(message, line=line)
     finally:
         loader.dispose()

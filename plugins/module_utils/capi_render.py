@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.eksa.anywhere.plugins.module_utils import _bundles
 from ansible_collections.eksa.anywhere.plugins.module_utils import _capi_naming as naming
+from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
 
 __all__ = ['RenderError', 'render', 'resolve_bundle', 'write_manifests', 'dump_objects', 'load_objects',
            'mask_secrets', 'summarize', 'NAMESPACE', 'EKSA_FORK_FIELDS']
@@ -250,7 +251,7 @@ class _Renderer(object):
         self.env = jinja2.Environment(loader=jinja2.FileSystemLoader(template_dir), undefined=jinja2.StrictUndefined,
                                       keep_trailing_newline=True, autoescape=False)
         self.env.filters['j'] = lambda value: json.dumps(value, ensure_ascii=False, sort_keys=True)
-        self.loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
+        self.loader = SAFE_LOADER
 
     def text(self, name, context):
         return self.env.get_template(name).render(**context)
@@ -938,14 +939,16 @@ def load_objects(previous):
         paths = [previous]
     else:
         raise RenderError('%s does not exist' % previous, 'previous')
-    loader = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
     out = []
     for path in paths:
         try:
             with open(path, 'rb') as handle:
-                out += [d for d in yaml.load_all(handle.read().decode('utf-8'), Loader=loader) if isinstance(d, dict)]
-        except (IOError, OSError, yaml.YAMLError) as exc:
-            raise RenderError('cannot read the previous output %s: %s' % (path, exc), 'previous')
+                out += [d for d in yaml.load_all(handle.read().decode('utf-8'), Loader=SAFE_LOADER) if isinstance(d, dict)]
+        except (IOError, OSError) as exc:
+            raise RenderError('cannot read the previous output %s: %s' % (path, exc.strerror or exc), 'previous')
+        except yaml.YAMLError as exc:  # the secrets file is among them: name the place, never the text
+            raise RenderError('cannot read the previous output %s: %s (remove the file to render it anew)'
+                              % (path, yaml_error_message(exc)[0]), 'previous')
     return out
 
 
@@ -976,7 +979,7 @@ def write_manifests(objects, output_dir, cluster_name, check_mode=False):
         old_masked = ''
         if old is not None:
             try:
-                old_masked = dump_objects(mask_secrets([d for d in yaml.safe_load_all(old) if isinstance(d, dict)]))
+                old_masked = dump_objects(mask_secrets([d for d in yaml.load_all(old, Loader=SAFE_LOADER) if isinstance(d, dict)]))
             except yaml.YAMLError:
                 old_masked = '(unparsable previous content)\n'
         result['before'][path] = old_masked

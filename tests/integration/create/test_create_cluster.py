@@ -3,6 +3,7 @@
 The bootstrap cluster is the lab's bootstrap API server, vSphere is the lab's simulator and capi-sim stands in for
 the Cluster API controllers (tests/lab/README.md).
 """
+import base64
 import json
 import os
 import re
@@ -35,6 +36,9 @@ def run_demo(lab, workdir, extra=(), name=NAME):
     env.update({k: v for k, v in lab.items() if isinstance(v, str)})
     env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
     env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
+    # the cloud provider's own user, as EKS Anywhere users set it: preflight checks it, the CPI Secret carries it
+    env["EKSA_VSPHERE_CP_USERNAME"] = lab["LAB_VSPHERE_CP_USERNAME"]
+    env["EKSA_VSPHERE_CP_PASSWORD"] = lab["LAB_VSPHERE_CP_PASSWORD"]
     env["ANSIBLE_COLLECTIONS_PATH"] = _collections_path(workdir)
     env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
     env["ANSIBLE_NOCOLOR"] = "1"
@@ -80,6 +84,20 @@ def test_prints_eksa_lines_in_order(created):
 def test_password_never_in_output_at_vvvv(lab, created):
     dummy, first = created
     assert lab["LAB_VSPHERE_PASSWORD"] not in first.stdout + first.stderr
+    assert lab["LAB_VSPHERE_CP_PASSWORD"] not in first.stdout + first.stderr
+
+
+def test_cloud_provider_user_checked_and_in_its_secret(lab, created):
+    dummy, first = created
+    cp_user = lab["LAB_VSPHERE_CP_USERNAME"]
+    assert "✅ %s user vSphere privileges validated" % cp_user in first.stdout
+    secret = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "secret", "-n", "eksa-system",
+                  "%s-cloud-provider-vsphere-credentials" % NAME)
+    inner = yaml.safe_load(base64.b64decode(secret["data"]["data"]).decode())
+    users = {k: base64.b64decode(v).decode() for k, v in inner["data"].items() if k.endswith(".username")}
+    assert set(users.values()) == {cp_user}
+    capv = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "secret", "-n", "eksa-system", "%s-vsphere-credentials" % NAME)
+    assert base64.b64decode(capv["data"]["username"]).decode() == lab["LAB_VSPHERE_USERNAME"]
 
 
 def test_check_mode_reports_and_changes_nothing(lab, tmp_path):
@@ -197,6 +215,9 @@ def _start_demo(lab, workdir, name):
     env.update({k: v for k, v in lab.items() if isinstance(v, str)})
     env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
     env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
+    # the cloud provider's own user, as EKS Anywhere users set it: preflight checks it, the CPI Secret carries it
+    env["EKSA_VSPHERE_CP_USERNAME"] = lab["LAB_VSPHERE_CP_USERNAME"]
+    env["EKSA_VSPHERE_CP_PASSWORD"] = lab["LAB_VSPHERE_CP_PASSWORD"]
     env["ANSIBLE_COLLECTIONS_PATH"] = _collections_path(workdir)
     env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
     env["ANSIBLE_NOCOLOR"] = "1"

@@ -216,3 +216,17 @@ def test_cloud_provider_user_without_password_is_refused(spec, tmp_path, monkeyp
     result = run(args(spec, tmp_path))
     assert result['failed'] is True and result['field'] == 'credentials.cp_password'
     assert 'EKSA_VSPHERE_CP_PASSWORD' in result['msg']
+
+
+def test_broken_previous_secrets_file_never_quoted(spec, tmp_path, monkeypatch):
+    """A previous output that does not parse is named by place, never quoted: it may hold the base64 password."""
+    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
+    monkeypatch.setattr(capi_render, 'SAFE_LOADER', yaml.SafeLoader)  # the pure-Python loader quotes the line in str(exc)
+    first = run(args(spec, tmp_path))
+    secrets = [f for f in first['files'] if f.endswith('secrets.yaml')][0]
+    with open(secrets, 'a') as handle:
+        handle.write('data: [c2VjcmV0cGFzc3dvcmQ=\n')
+    result = run(args(spec, tmp_path))
+    assert result['failed'] is True and result['field'] == 'previous'
+    assert 'c2VjcmV0cGFzc3dvcmQ' not in repr(result)
+    assert 'malformed YAML at line' in result['msg'] and 'remove the file' in result['msg']
