@@ -203,6 +203,19 @@ def _fact(facts, *names):
     return None
 
 
+def _thumbprint(dc_spec, facts):
+    """What the manifests pin: the spec's thumbprint, as EKS Anywhere renders it (none in insecure mode). The server's
+    thumbprint from the preflight only fills in for a self-signed certificate the spec left unpinned; a certificate a CA
+    trusts stays unpinned, so renewing it does not break the cluster."""
+    if dc_spec.get('insecure'):
+        return ''
+    if dc_spec.get('thumbprint'):
+        return dc_spec['thumbprint']
+    if isinstance(facts, dict) and facts.get('self_signed') is not False:
+        return _fact(facts, 'thumbprint') or ''
+    return ''
+
+
 def _facts_root(vsphere_facts):
     if not vsphere_facts:
         return {}
@@ -570,7 +583,7 @@ def _render(ctx, renderer, prev):
         dc_name = _fact(facts, 'datacenter_name') or dc_spec.get('datacenter', '').strip('/').split('/')[-1]
         base['vsphere'] = {
             'server': dc_spec.get('server'),
-            'thumbprint': _fact(facts, 'thumbprint') or dc_spec.get('thumbprint') or '',
+            'thumbprint': _thumbprint(dc_spec, facts),
             'datacenter': _fact(facts, 'datacenter', 'datacenter_path') or dc_spec.get('datacenter'),
             'datacenter_name': dc_name,
         }
@@ -676,8 +689,6 @@ def _render(ctx, renderer, prev):
     cp_taints = CP_TAINT if cp_cfg.get('taints') is None else None
     taints = [dict(CP_TAINT)] if cp_taints else ctx.taints(cp_cfg.get('taints'))
     br_settings, br_proxy, br_mirror = ctx.bottlerocket_extras(cp_kubelet, cp_mc) if cp_br else ({}, None, None)
-    if cp_br:
-        kubelet_args, kubelet_patch = ctx.kubelet(None, cp_cfg.get('labels'), True, 'spec.controlPlaneConfiguration')
     strategy = cp_cfg.get('upgradeRolloutStrategy') or {}
     cp = {
         'template_name': cp_tpl['metadata']['name'], 'bottlerocket': cp_br,
@@ -701,7 +712,6 @@ def _render(ctx, renderer, prev):
         'max_surge': _get(strategy, 'rollingUpdate', 'maxSurge', default=1),
     }
     if not vsphere:
-        cp['apiserver_args'] = _args(apiserver_pairs)
         cp['cert_sans'] = ['localhost', '127.0.0.1', '0.0.0.0', 'host.docker.internal'] + cp['cert_sans']
 
     cluster_objs += renderer.objects('cluster.yaml.j2', base)

@@ -55,6 +55,8 @@ options:
       - Per machine config, under C(machine_configs.<name>) - C(template), C(datastore), C(folder),
         C(resource_pool), C(network) or C(networks), C(clone_mode), C(disk_gib), C(storage_policy), C(tag_ids);
         at the top - C(datacenter) (path), C(thumbprint). Values absent here come from the spec.
+      - The spec's C(thumbprint) wins, as EKS Anywhere renders it, and C(insecure) pins none; the facts' C(thumbprint) only
+        fills in when the spec has none and the certificate is not trusted by a CA (C(self_signed) not false).
     type: dict
   credentials:
     description:

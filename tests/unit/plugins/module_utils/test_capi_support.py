@@ -204,3 +204,15 @@ def test_support_reads_shared():
     if not os.path.isdir(SHARED):
         pytest.fail('shared reference data not found at %s (set EKSA_SHARED_DIR)' % SHARED)
     assert ('cluster.x-k8s.io/v1beta2', 'Cluster') in crds()
+
+
+def test_thumbprint_follows_the_spec_as_eksa_renders_it():
+    """Spec wins; insecure pins nothing; the server's thumbprint fills in only for an unpinned, untrusted certificate."""
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi_render import _thumbprint
+    server = {'thumbprint': 'AA:BB', 'self_signed': True}
+    assert _thumbprint({'thumbprint': 'CC:DD'}, server) == 'CC:DD'
+    assert _thumbprint({'thumbprint': 'CC:DD', 'insecure': True}, server) == ''
+    assert _thumbprint({}, server) == 'AA:BB'
+    assert _thumbprint({}, {'thumbprint': 'AA:BB', 'self_signed': False}) == ''  # CA-trusted: unpinned, survives renewal
+    assert _thumbprint({}, {'thumbprint': 'AA:BB'}) == 'AA:BB'  # facts given by hand
+    assert _thumbprint({}, {}) == ''
