@@ -674,9 +674,9 @@ class Preflight(object):
         if not bad:
             rep.ok('user privileges', user, 'all required privileges granted on %d objects' % len(labels),
                    '%s user vSphere privileges validated' % user)
-        cp = self.opts.get('cp_client')
-        if cp is not None and cp.username and cp.username != user:
-            self._cp_privileges(cp)
+        cp_user, cp_password = self.opts.get('cp_credentials') or (None, None)
+        if cp_user and cp_user != user:
+            self._cp_privileges(self.client.with_credentials(cp_user, cp_password))
 
     def _cp_privileges(self, cp):
         """The cloud provider's own user (EKSA_VSPHERE_CP_USERNAME) logs in and needs read-only on the root folder."""

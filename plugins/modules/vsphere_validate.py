@@ -305,9 +305,7 @@ def main():
         if not p['cp_password']:
             module.fail_json(msg='the cloud provider user %s has no password: set cp_password or EKSA_VSPHERE_CP_PASSWORD '
                              '(or unset EKSA_VSPHERE_CP_USERNAME to use the main user)' % p['cp_username'])
-        options['cp_client'] = VSphereClient(host, port, username=p['cp_username'], password=p['cp_password'], insecure=insecure,
-                                             thumbprint=dc_spec.get('thumbprint') or '', ca_path=p['ca_path'],
-                                             timeout=p['connect_timeout'])
+        options['cp_credentials'] = (p['cp_username'], p['cp_password'])
     try:
         result = checks.run(spec, client, options, check_mode=module.check_mode)
     except Exception as exc:  # pylint: disable=broad-except

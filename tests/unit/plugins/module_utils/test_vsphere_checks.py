@@ -275,9 +275,21 @@ def test_missing_privileges_per_object_and_skip():
     assert 'privileges' not in client.calls
 
 
+def _with_cp(cp, **kwargs):
+    """A main client whose cloud provider user's client is cp."""
+    main = FakeClient(**kwargs)
+    main.others = {cp.username: cp}
+    return main
+
+
+CP_CREDS = ('cpi@vsphere.local', 'Cp-Secret-1')
+
+
 def test_cloud_provider_user_logs_in_and_needs_read_only_on_root():
     cp = FakeClient(username='cpi@vsphere.local')
-    result, dummy = run(cp_client=cp)
+    main = _with_cp(cp)
+    result, dummy = run(client=main, cp_credentials=CP_CREDS)
+    assert main.credentials_asked == [CP_CREDS]
     assert not result['failed'], failures(result)
     assert result['messages'][-3:] == [u'\u2705 administrator@vsphere.local user vSphere privileges validated',
                                        u'\u2705 cpi@vsphere.local user vSphere privileges validated',
@@ -287,12 +299,13 @@ def test_cloud_provider_user_logs_in_and_needs_read_only_on_root():
 
 
 def test_cloud_provider_user_missing_privileges_or_bad_login():
-    result, dummy = run(cp_client=FakeClient(username='cpi@vsphere.local', missing_privileges={'/': ['System.View']}))
+    result, dummy = run(client=_with_cp(FakeClient(username='cpi@vsphere.local', missing_privileges={'/': ['System.View']})),
+                        cp_credentials=CP_CREDS)
     assert 'user cpi@vsphere.local missing vSphere permissions on Folder /: System.View' in failures(result)
     bad = FakeClient(username='cpi@vsphere.local', fail={'login': checks.VSphereError(
         'failed validating credentials for vCenter: vSphere authentication failed: cannot complete login due to an incorrect '
         'user name or password', 'auth')})
-    result, dummy = run(cp_client=bad)
+    result, dummy = run(client=_with_cp(bad), cp_credentials=CP_CREDS)
     msg = failures(result)
     assert msg == ['cloud provider user cpi@vsphere.local: failed validating credentials for vCenter: vSphere authentication '
                    'failed: cannot complete login due to an incorrect user name or password']
@@ -301,11 +314,13 @@ def test_cloud_provider_user_missing_privileges_or_bad_login():
 
 def test_cloud_provider_user_same_as_main_or_skipped_is_not_checked():
     same = FakeClient()
-    result, dummy = run(cp_client=same)
-    assert same.calls == [] and not result['failed']
+    main = _with_cp(same)
+    result, dummy = run(client=main, cp_credentials=('administrator@vsphere.local', 'x'))
+    assert same.calls == [] and main.credentials_asked == [] and not result['failed']
     other = FakeClient(username='cpi@vsphere.local')
-    result, dummy = run(cp_client=other, skip_validations=['vsphere-user-privilege'])
-    assert other.calls == [] and not result['failed']
+    main = _with_cp(other)
+    result, dummy = run(client=main, cp_credentials=CP_CREDS, skip_validations=['vsphere-user-privilege'])
+    assert other.calls == [] and main.credentials_asked == [] and not result['failed']
 
 
 def test_skip_ip_check_message():

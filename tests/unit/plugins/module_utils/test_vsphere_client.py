@@ -140,3 +140,13 @@ def test_listener_that_never_answers_times_out():
         assert 'timed out after 0.5s' in info.value.message
     finally:
         srv.close()
+
+
+def test_with_credentials_keeps_the_trust_decision_without_a_new_probe():
+    main = VSphereClient('vcenter.test', 8443, username='admin', password='a', thumbprint='AA:BB', ca_path='/ca.pem', timeout=3)
+    main.server_thumbprint, main.self_signed, main.trusted = 'AA:BB', True, False
+    other = main.with_credentials('cpi@vsphere.local', 'b')
+    assert (other.host, other.port, other.username, other.thumbprint, other.ca_path, other.timeout) == \
+        ('vcenter.test', 8443, 'cpi@vsphere.local', 'AA:BB', '/ca.pem', 3.0)
+    assert (other.server_thumbprint, other.self_signed, other.trusted) == ('AA:BB', True, False)
+    assert other.round_trips['tls'] == 0 and main.username == 'admin'

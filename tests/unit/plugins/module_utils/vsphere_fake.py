@@ -92,6 +92,7 @@ class FakeClient(object):
         self.calls = []
         self.created = []
         self.closed = False
+        self.credentials_asked = []
         self._tag_ids = set(tag_ids)
         self._ids = {}
         for i, path in enumerate(sorted(self.tree)):
@@ -101,6 +102,11 @@ class FakeClient(object):
     def round_trips(self):
         return {'soap': len([c for c in self.calls if c != 'rest']), 'rest': self.calls.count('rest'), 'tls': 1,
                 'total': len(self.calls)}
+
+    def with_credentials(self, username, password):
+        """The client of another user: the one registered in ``others`` for that name (a plain one if none)."""
+        self.credentials_asked.append((username, password))
+        return getattr(self, 'others', {}).get(username) or FakeClient(username=username)
 
     @property
     def content(self):
