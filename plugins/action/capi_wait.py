@@ -47,8 +47,9 @@ class ActionModule(ActionBase):
             conn = k8s_client.connection_from_params(args)
         except k8s_client.K8sError as exc:
             raise AnsibleActionFail("cannot connect to the management cluster: %s" % exc)
-        client = k8s_client.K8sClient(conn)
+        client = None
         try:
+            client = k8s_client.K8sClient(conn)
             if self._task.check_mode:
                 state = {
                     "control-plane": capi_status.control_plane_state(client, args["name"], args["namespace"]),
@@ -67,6 +68,7 @@ class ActionModule(ActionBase):
         except k8s_client.K8sError as exc:
             result.update(failed=True, msg="lost the management cluster while waiting: %s" % exc, progress=progress)
         finally:
-            client.close()
-            conn.close()
+            if client is not None:
+                client.close()
+            conn.close()  # removes the temporary key files whatever happened
         return result

@@ -31,7 +31,10 @@ def k8s_from_module(module, params=None, what="cluster"):
 
 
 def fail_cli(module, exc, **result):
-    """Fail with a tool's rc/stdout/stderr (never a traceback)."""
-    details = exc.to_dict() if isinstance(exc, CliError) else {}
-    result.update(details)
-    module.fail_json(msg=str(exc), **result)
+    """Fail with a tool's rc/stdout/stderr (never a traceback); what the caller gives (a redacted cmd) wins."""
+    details = dict(result)
+    if isinstance(exc, CliError):
+        details.update(exc.to_dict())  # this failure's rc/stdout/stderr
+        if "cmd" in result:
+            details["cmd"] = result["cmd"]  # the caller's form of it: temporary kubeconfig paths redacted
+    module.fail_json(msg=str(exc), **details)

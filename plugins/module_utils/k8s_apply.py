@@ -19,6 +19,7 @@ try:
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
 
 CRD_API = "apiextensions.k8s.io/v1"
@@ -32,9 +33,9 @@ class ApplyError(Exception):
 
 def load_manifest_text(text, source="inline"):
     try:
-        return [d for d in yaml.safe_load_all(text) if d]
-    except yaml.YAMLError as exc:
-        raise ApplyError("%s is not valid YAML: %s" % (source, exc))
+        return [d for d in yaml.load_all(text, Loader=SAFE_LOADER) if d]
+    except yaml.YAMLError as exc:  # manifests may hold Secrets: say where, never quote the line
+        raise ApplyError("%s is not valid YAML: %s" % (source, yaml_error_message(exc)[0]))
 
 
 def load_manifest_files(paths):

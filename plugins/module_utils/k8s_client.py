@@ -32,6 +32,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
+
 FIELD_MANAGER = "eksa-anywhere"
 CORE_GROUPS = ("", "v1")
 
@@ -136,9 +138,9 @@ def load_kubeconfig(path=None, context=None, data=None):
             raise K8sError("kubeconfig %s does not exist: give the path of a kubeconfig file (kubeconfig option or K8S_AUTH_KUBECONFIG)" % path)
         with open(path, "rb") as handle:
             try:
-                data = yaml.safe_load(handle.read())
-            except yaml.YAMLError as exc:
-                raise K8sError("kubeconfig %s is not valid YAML: %s" % (path, exc))
+                data = yaml.load(handle.read(), Loader=SAFE_LOADER)
+            except yaml.YAMLError as exc:  # it holds keys and tokens: say where, never quote the line
+                raise K8sError("kubeconfig %s is not valid YAML: %s" % (path, yaml_error_message(exc)[0]))
         base_dir = os.path.dirname(os.path.abspath(path))
     else:
         base_dir = os.getcwd()

@@ -172,3 +172,20 @@ def test_manifest_errors_are_clear(tmp_path):
         k8s_apply.load_manifest_files([str(tmp_path / "missing.yaml")])
     with pytest.raises(k8s_apply.ApplyError, match="not an object"):
         k8s_apply.expand_lists(["just a string"])
+
+
+def test_yaml_errors_in_kubeconfigs_and_manifests_never_quote_the_line(tmp_path, monkeypatch):
+    """A broken kubeconfig or manifest is named by place: the pure-Python loader's str(exc) would quote a key or token."""
+    import yaml
+    from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_client
+    monkeypatch.setattr(k8s_client, "SAFE_LOADER", yaml.SafeLoader)
+    monkeypatch.setattr(k8s_apply, "SAFE_LOADER", yaml.SafeLoader)
+    broken = "users:\n- name: admin\n  user:\n    client-key-data: [S2V5TWF0ZXJpYWw=\n"
+    path = tmp_path / "kubeconfig"
+    path.write_text(broken)
+    with pytest.raises(K8sError) as err:
+        k8s_client.load_kubeconfig(str(path))
+    assert "S2V5TWF0ZXJpYWw" not in str(err.value) and "malformed YAML at line" in str(err.value)
+    with pytest.raises(k8s_apply.ApplyError) as err:
+        k8s_apply.load_manifest_text(broken, "secrets.yaml")
+    assert "S2V5TWF0ZXJpYWw" not in str(err.value) and "secrets.yaml" in str(err.value)
