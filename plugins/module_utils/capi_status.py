@@ -111,7 +111,7 @@ def workers_state(client, name, namespace=NAMESPACE):
 
 def machines_without_node(client, name, namespace=NAMESPACE):
     missing = []
-    for machine in client.list(CAPI, "Machine", namespace=namespace):
+    for machine in client.list(CAPI, "Machine", namespace=namespace, label_selector=_cluster_selector(name)):
         if ((machine.get("metadata") or {}).get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
             continue
         if not ((machine.get("status") or {}).get("nodeRef") or {}).get("name"):
@@ -122,7 +122,7 @@ def machines_without_node(client, name, namespace=NAMESPACE):
 def machines_not_ready(client, name, namespace=NAMESPACE):
     """One line per Machine of the cluster that is not Ready: its phase and the Ready condition's message."""
     lines = []
-    for machine in client.list(CAPI, "Machine", namespace=namespace):
+    for machine in client.list(CAPI, "Machine", namespace=namespace, label_selector=_cluster_selector(name)):
         if ((machine.get("metadata") or {}).get("labels") or {}).get("cluster.x-k8s.io/cluster-name") != name:
             continue
         if is_true(machine, "Ready"):
@@ -194,18 +194,25 @@ def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None
                 stuck = machines_not_ready(client, name, namespace)
                 raise WaitFailed("timed out after %ds waiting for %s of cluster %s: %s%s"
                                  % (limit, phase, name, line, "; not ready: " + "; ".join(stuck[:10]) if stuck else ""), state)
-            _watch_machines(client, namespace, min(sleep, remaining))
+            _watch_machines(client, name, namespace, min(sleep, remaining))
     return state
 
 
-def _watch_machines(client, namespace, seconds):
-    """Block until a Machine changes or seconds pass (a watch, not a busy poll)."""
+def _cluster_selector(name):
+    """The label Cluster API puts on every Machine of a cluster: the server filters, not us."""
+    return "cluster.x-k8s.io/cluster-name=%s" % name
+
+
+def _watch_machines(client, name, namespace, seconds):
+    """Block until one of the cluster's Machines changes or seconds pass (a watch, not a busy poll)."""
     start = time.monotonic()
+    selector = _cluster_selector(name)
     try:
-        items = client.request("GET", client.resource(CAPI, "Machine").path(None, namespace), params={"limit": "1"})
+        items = client.request("GET", client.resource(CAPI, "Machine").path(None, namespace),
+                               params={"limit": "1", "labelSelector": selector})
         version = (items.get("metadata") or {}).get("resourceVersion")
         for dummy in client.watch(CAPI, "Machine", namespace=namespace, resource_version=version,
-                                  timeout_seconds=max(1, int(seconds))):
+                                  timeout_seconds=max(1, int(seconds)), label_selector=selector):
             break
     except K8sError:
         pass
