@@ -29,7 +29,6 @@ import json
 import os
 import re
 import struct
-import tempfile
 
 try:
     import yaml
@@ -47,6 +46,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.eksa.anywhere.plugins.module_utils import _bundles
 from ansible_collections.eksa.anywhere.plugins.module_utils import _capi_naming as naming
+from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
 
 __all__ = ['RenderError', 'render', 'resolve_bundle', 'write_manifests', 'dump_objects', 'load_objects',
@@ -999,16 +999,7 @@ def write_manifests(objects, output_dir, cluster_name, check_mode=False):
         if not os.path.isdir(directory):
             os.makedirs(directory, 0o700)
         os.chmod(directory, 0o700)
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % fname)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(texts[fname].encode('utf-8'))
-            os.chmod(tmp, 0o600)
-            os.rename(tmp, path)
-        except Exception:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        write_private(path, texts[fname])
     if not check_mode and os.path.isdir(directory) and (os.stat(directory).st_mode & 0o777) != 0o700:
         os.chmod(directory, 0o700)
         result['changed'] = True

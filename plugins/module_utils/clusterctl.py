@@ -28,6 +28,7 @@ try:
 except ImportError:  # pragma: no cover
     HAS_REQUESTS = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
 
 INVENTORY_API = "clusterctl.cluster.x-k8s.io/v1alpha3"
@@ -133,9 +134,7 @@ def build_repository(versions_bundle, repo_dir, infrastructure="vsphere", extern
     fetch(certs["manifest"], cm_target)
     config["cert-manager"] = {"url": cm_target, "version": certs["version"]}
     config_path = os.path.join(repo_dir, "clusterctl.yaml")
-    with open(config_path, "w") as handle:
-        yaml.safe_dump(config, handle, default_flow_style=False)
-    os.chmod(config_path, 0o600)
+    write_private(config_path, yaml.safe_dump(config, default_flow_style=False))
     return config_path, providers
 
 

@@ -32,6 +32,7 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
 
 FIELD_MANAGER = "eksa-anywhere"
@@ -64,13 +65,7 @@ def _private_dir():
 
 def write_private_file(directory, name, content):
     """Write content (bytes or text) into directory/name with mode 0600 and return the path."""
-    path = os.path.join(directory, name)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
-    fd = os.open(path, flags, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(content if isinstance(content, bytes) else content.encode("utf-8"))
-    os.chmod(path, 0o600)
-    return path
+    return write_private(os.path.join(directory, name), content)
 
 
 class Connection:

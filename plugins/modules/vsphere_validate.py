@@ -201,6 +201,7 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
+from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.args_vsphere import vsphere_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_checks as checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import (
@@ -238,13 +239,6 @@ def server(params, dc_spec):
     if not value:
         return None, None
     return split_server(value, params.get('port') or 443)
-
-
-def write_private(path, text):
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, 'w') as handle:
-        handle.write(text)
-    os.chmod(path, 0o600)
 
 
 def junit(report):

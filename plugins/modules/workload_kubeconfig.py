@@ -67,7 +67,8 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError, write_private_file
+from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
 
 try:
     import yaml
@@ -110,8 +111,7 @@ def main():
             parent = os.path.dirname(os.path.abspath(dest))
             if not os.path.isdir(parent):
                 os.makedirs(parent, 0o700)
-            tmp = write_private_file(parent, ".%s.tmp" % os.path.basename(dest), content)
-            os.rename(tmp, dest)
+            write_private(dest, content)
         module.exit_json(changed=changed, dest=dest, server=server)
     finally:
         conn.close()
