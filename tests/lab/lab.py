@@ -583,8 +583,16 @@ def _read_state(sd: Path) -> dict | None:
     return json.loads(f.read_text()) if f.exists() else None
 
 
+def _write_secret_file(path: Path, text: str) -> None:
+    """state.json and env.sh hold the lab's vSphere passwords: 0600 from the first byte."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    path.chmod(0o600)
+
+
 def _write_state(sd: Path, st: dict) -> None:
-    (sd / "state.json").write_text(json.dumps(st, indent=1))
+    _write_secret_file(sd / "state.json", json.dumps(st, indent=1))
 
 
 def env_values(st: dict) -> dict:
@@ -609,7 +617,7 @@ def env_values(st: dict) -> dict:
 def _write_env(sd: Path, st: dict) -> None:
     import shlex
     lines = [f"export {k}={shlex.quote(v)}" for k, v in env_values(st).items()]
-    (sd / "env.sh").write_text("\n".join(lines) + "\n")
+    _write_secret_file(sd / "env.sh", "\n".join(lines) + "\n")
 
 
 def _healthy(sd: Path, st: dict) -> bool:

@@ -79,6 +79,11 @@ def test_env_values_are_complete(lab):
         assert os.access(os.path.join(lab["LAB_BIN"], tool), os.X_OK), tool
     for key in ("LAB_BOOTSTRAP_KUBECONFIG", "LAB_WORKLOAD_KUBECONFIG"):
         assert os.stat(lab[key]).st_mode & 0o777 == 0o600
+    # the files holding the lab's passwords and keys
+    state = Path(lab["LAB_STATE_DIR"])
+    for path in [state / "state.json", state / "env.sh"] + sorted((state / "pki").glob("*.key")):
+        assert os.stat(path).st_mode & 0o777 == 0o600, path
+    assert os.stat(state).st_mode & 0o777 == 0o700
     assert run([os.path.join(lab["LAB_BIN"], "kind"), "version"]).stdout.startswith("kind v0.33.0")
     assert "v1.13.5" in run([os.path.join(lab["LAB_BIN"], "clusterctl"), "version", "-o", "short"]).stdout
     assert "0.46.3" in run([os.path.join(lab["LAB_BIN"], "govc"), "version"]).stdout
