@@ -85,6 +85,8 @@ def test_password_never_in_output_at_vvvv(lab, created):
     dummy, first = created
     assert lab["LAB_VSPHERE_PASSWORD"] not in first.stdout + first.stderr
     assert lab["LAB_VSPHERE_CP_PASSWORD"] not in first.stdout + first.stderr
+    for secret in (lab["LAB_VSPHERE_PASSWORD"], lab["LAB_VSPHERE_CP_PASSWORD"]):  # nor as the Secrets carry them
+        assert base64.b64encode(secret.encode()).decode() not in first.stdout + first.stderr
 
 
 def test_cloud_provider_user_checked_and_in_its_secret(lab, created):
