@@ -40,15 +40,12 @@ EXTRA = {
 
 
 def _collection_path() -> str:
-    top = Path(tempfile.gettempdir()) / "eksa-preflight-it" / "ansible_collections" / "eksa"
-    top.mkdir(parents=True, exist_ok=True)
-    link = top / "anywhere"
-    if not link.exists():
-        try:
-            link.symlink_to(REPO)
-        except FileExistsError:
-            pass
-    return str(top.parent.parent)
+    """A private collections path whose eksa/anywhere is this checkout (never a link left by another checkout)."""
+    root = Path(tempfile.mkdtemp(prefix="eksa-preflight-it-"))
+    top = root / "ansible_collections" / "eksa"
+    top.mkdir(parents=True)
+    (top / "anywhere").symlink_to(REPO)
+    return str(root)
 
 
 class VSphereLab:
