@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import time
 
 try:
     import yaml
@@ -21,6 +20,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 CRD_API = "apiextensions.k8s.io/v1"
 FIRST = ("Namespace", "CustomResourceDefinition")
@@ -89,20 +89,17 @@ def ref(obj):
 
 
 def wait_crds_established(client, names, timeout=60):
-    deadline = time.monotonic() + timeout
+    """Wait (on a watch of the CRDs) until each named CRD is Established, then drop cached discovery."""
     pending = list(names)
-    while pending:
-        still = []
-        for name in pending:
-            crd = client.get(CRD_API, "CustomResourceDefinition", name)
-            conds = ((crd or {}).get("status") or {}).get("conditions") or []
-            if not any(c.get("type") == "Established" and c.get("status") == "True" for c in conds):
-                still.append(name)
-        pending = still
-        if pending and time.monotonic() > deadline:
-            raise ApplyError("CRDs not established after %ss: %s" % (timeout, ", ".join(pending)))
-        if pending:
-            time.sleep(0.5)
+
+    def check():
+        pending[:] = [n for n in pending if not waiter.crd_established(client.get(CRD_API, "CustomResourceDefinition", n))]
+        return not pending, "%d CRD(s) not established yet: %s" % (len(pending), ", ".join(pending[:5]))
+    try:
+        waiter.wait_until(check, timeout, "CRDs to be established", sleep=1,
+                          block=waiter.watch_block(client, CRD_API, "CustomResourceDefinition"))
+    except waiter.WaitTimeout as exc:
+        raise ApplyError(str(exc))
     client.forget()
 
 
