@@ -240,3 +240,23 @@ def test_apply_diff_hides_secret_values(lab, run_module):
         assert "<hidden, changed>" in result["diff"][0]["after"] and "password" in result["diff"][0]["after"]
     result, failed = run_module(k8s_apply, args, diff=True)
     assert not result["changed"] and "diff" not in result
+
+
+def test_round_trips_are_counted_and_discovery_is_cached(lab):
+    """A fresh client pays /apis once and each group version once; then one request per call."""
+    conn = k8s_client.load_kubeconfig(lab["LAB_BOOTSTRAP_KUBECONFIG"])
+    client = k8s_client.K8sClient(conn)
+    try:
+        assert client.round_trips == 0  # no request before the first call
+        client.list("v1", "Namespace")
+        assert client.round_trips == 3  # /apis, /api/v1, the list
+        client.get("v1", "Namespace", "default")
+        client.list("v1", "ConfigMap", namespace="default")
+        assert client.round_trips == 5  # same group version: no discovery
+        client.list("apps/v1", "Deployment", namespace="default")
+        assert client.round_trips == 7  # /apis/apps/v1 once, the list
+        client.list("apps/v1", "Deployment", namespace="default")
+        assert client.round_trips == 8
+    finally:
+        client.close()
+        conn.close()

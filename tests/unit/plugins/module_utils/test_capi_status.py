@@ -42,8 +42,8 @@ class FakeClient:
             namespaced = kind not in ("Namespace", "CustomResourceDefinition")
 
             @staticmethod
-            def path(name=None, namespace=None):
-                return "/x"
+            def path(name=None, namespace=None, subresource=None):
+                return "/" + "/".join(p for p in ("x", namespace, name, subresource) if p)
         return Res()
 
     def apply(self, obj, dry_run=False, force=True):
