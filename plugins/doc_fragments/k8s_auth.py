@@ -21,7 +21,7 @@ options:
       - C(insecure-skip-tls-verify) must be a YAML boolean, as kubectl requires (V("false") as a string is refused).
       - B(Precedence.) A O(kubeconfig) or O(context) given with the task wins over E(K8S_AUTH_HOST), E(K8S_AUTH_API_KEY),
         E(K8S_AUTH_SSL_CA_CERT), E(K8S_AUTH_CERT_FILE) and E(K8S_AUTH_KEY_FILE) in the environment (what an AWX Kubernetes
-        credential exports): those apply only to tasks that name no kubeconfig or context.
+        credential exports) - those apply only to tasks that name no kubeconfig or context.
       - Without O(kubeconfig), O(context) and O(host), the pod's service account is used when running in a cluster
         (E(KUBERNETES_SERVICE_HOST)), else E(KUBECONFIG) (merged) or C(~/.kube/config).
       - Tools run by the module get a private copy (mode 0600) of the resolved connection.

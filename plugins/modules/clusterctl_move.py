@@ -166,6 +166,7 @@ def main():
         dst_kc = private.write_kubeconfig(dst_conn, "target.kubeconfig")
         args = ["move", "--kubeconfig", src_kc, "--to-kubeconfig", dst_kc, "--namespace", p["namespace"]]
         result["cmd"] = [tool.binary, "move", "--kubeconfig", "<source>", "--to-kubeconfig", "<target>", "--namespace", p["namespace"]]
+
         def attempt_move(attempt):
             result["attempts"] = attempt
             return tool.run(args)
