@@ -345,10 +345,9 @@ def _require():
 
 
 def _new_configuration():
-    conf = k8s_api.Configuration()
-    conf.proxy = None  # only what the kubeconfig or the options say; set again below when they do
-    conf.no_proxy = None
-    return conf
+    """A fresh Configuration: HTTPS_PROXY/NO_PROXY of the environment apply unless proxy-url or the options say
+    otherwise, as with client-go."""
+    return k8s_api.Configuration()
 
 
 def default_kubeconfig_paths(environ=None):
