@@ -486,6 +486,8 @@ def resolve_auth(params, environ=None):
             continue
         if explicit_kubeconfig and option in _HOST_OPTIONS + ("kubeconfig", "context"):
             continue
+        if given.get("host") and option in _HOST_OPTIONS + ("kubeconfig", "context"):
+            continue  # a host given with the task: the environment's kubeconfig or credentials are not what it meant
         value = environ[variable]
         out[option] = _env_bool(value, variable) if option == "validate_certs" else value
     return out

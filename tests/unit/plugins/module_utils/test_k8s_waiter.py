@@ -86,6 +86,7 @@ def test_explicit_kubeconfig_wins_over_environment_host_and_token():
     assert "host" not in k8s_client.resolve_auth({"context": "x"}, env)
     auth = k8s_client.resolve_auth({}, env)
     assert auth["host"] == "https://127.0.0.1:1" and auth["api_key"] == "t" and auth["kubeconfig"] == "/env/kubeconfig"
+    assert k8s_client.resolve_auth({"host": "https://h"}, env) == {"host": "https://h", "validate_certs": False}
     with pytest.raises(k8s_client.K8sError, match="K8S_AUTH_VERIFY_SSL"):
         k8s_client.resolve_auth({}, {"K8S_AUTH_VERIFY_SSL": "maybe"})
 
