@@ -48,6 +48,8 @@ class ActionModule(ActionBase):
             conn = k8s_client.connection_from_params(args)
         except k8s_client.K8sError as exc:
             raise AnsibleActionFail("cannot connect to the management cluster: %s" % exc)
+        for warning in conn.warnings:
+            display.warning(warning)
         client = None
         try:
             client = k8s_client.K8sClient(conn)

@@ -87,12 +87,14 @@ def main():
     require_libs(module)
     p = module.params
     result = dict(changed=False, reachable=False, exists=False, ready=False)
-    if not p["host"] and p["kubeconfig"] and not os.path.exists(p["kubeconfig"]):
+    if not p["host"] and isinstance(p["kubeconfig"], str) and ":" not in p["kubeconfig"] and not os.path.exists(p["kubeconfig"]):
         module.exit_json(msg="kubeconfig %s does not exist" % p["kubeconfig"], **result)
     try:
         conn = k8s_client.connection_from_params(p)
     except k8s_client.K8sError as exc:
         module.exit_json(msg=str(exc), **result)
+    for warning in conn.warnings:
+        module.warn(warning)
     client = k8s_client.K8sClient(conn, timeout=10)
     try:
         client.server_version()

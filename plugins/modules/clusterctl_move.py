@@ -86,13 +86,12 @@ cmd:
   elements: str
 """
 
-import time
-
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, PrivateDir, Tool, module_runner
@@ -167,18 +166,14 @@ def main():
         dst_kc = private.write_kubeconfig(dst_conn, "target.kubeconfig")
         args = ["move", "--kubeconfig", src_kc, "--to-kubeconfig", dst_kc, "--namespace", p["namespace"]]
         result["cmd"] = [tool.binary, "move", "--kubeconfig", "<source>", "--to-kubeconfig", "<target>", "--namespace", p["namespace"]]
-        last = None
-        for attempt in range(1, max(1, p["retries"]) + 1):
+
+        def attempt_move(attempt):
             result["attempts"] = attempt
-            try:
-                result["stdout"] = tool.run(args)
-                last = None
-                break
-            except CliError as exc:
-                last = exc
-                time.sleep(p["retry_delay"])
-        if last is not None:
-            fail_cli(module, last, **result)
+            return tool.run(args)
+        try:
+            result["stdout"] = waiter.retry(attempt_move, p["retries"], p["retry_delay"], "clusterctl move", retry_on=(CliError,))
+        except CliError as exc:
+            fail_cli(module, exc, **result)
         try:
             result["moved"] = count(dst, p["namespace"], p["name"])
             result["left_in_source"] = count(src, p["namespace"], p["name"])

@@ -48,8 +48,12 @@ attributes:
     description: Each object is applied as a server-side dry run and compared with the server's copy.
     support: full
   diff_mode:
-    description: Not supported; RV(objects) says which objects would be created or configured.
-    support: none
+    description:
+      - With C(--diff), each object created or configured is shown before and after (as the server has it or, in check
+        mode, would have it; volatile metadata left out).
+      - The values of a Secret's C(data) and C(stringData) are never shown - each reads C(<hidden>), or
+        C(<hidden, changed>) where the value differs from the server's.
+    support: full
 """
 
 EXAMPLES = r"""
@@ -116,15 +120,18 @@ def main():
                 objects += definition
             elif definition is not None:
                 module.fail_json(msg="definition must be a list of objects, one object or YAML text")
+            diffs = [] if module._diff else None
             results = k8s_apply.apply_objects(client, objects, namespace=p["namespace"], annotations=p["annotations"],
-                                              labels=p["labels"], check_mode=module.check_mode, force=p["force_conflicts"])
+                                              labels=p["labels"], check_mode=module.check_mode, force=p["force_conflicts"],
+                                              diffs=diffs)
         except (k8s_apply.ApplyError, K8sError) as exc:
             module.fail_json(msg=str(exc))
         counts = dict(created=0, configured=0, unchanged=0)
         for dummy, state in results:
             counts[state] += 1
+        extra = dict(diff=diffs) if diffs else {}
         module.exit_json(changed=counts["created"] + counts["configured"] > 0, counts=counts,
-                         objects=[dict(object=name, result=state) for name, state in results])
+                         objects=[dict(object=name, result=state) for name, state in results], **extra)
     finally:
         conn.close()
 

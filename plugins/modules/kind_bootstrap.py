@@ -109,11 +109,11 @@ config:
 """
 
 import os
-import time
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
@@ -176,12 +176,12 @@ def manages_cluster(kubeconfig, name):
 
 
 def wait_healthy(kubeconfig, timeout):
-    deadline = time.monotonic() + timeout
-    while True:
-        ok, why = healthy(kubeconfig)
-        if ok or time.monotonic() > deadline:
-            return ok, why
-        time.sleep(2)
+    """(True, None) once /readyz answers (the one waiter; /readyz offers no watch), else (False, why) at the timeout."""
+    try:
+        waiter.wait_until(lambda: healthy(kubeconfig), timeout, "the kind API server", sleep=2)
+        return True, None
+    except waiter.WaitTimeout as exc:
+        return False, exc.detail
 
 
 def main():

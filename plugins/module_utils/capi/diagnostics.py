@@ -41,8 +41,8 @@ def _pod_logs(client, namespace, pod):
     out = []
     for container in (pod.get("spec") or {}).get("containers") or []:
         cname = container.get("name")
-        path = "/api/v1/namespaces/%s/pods/%s/log" % (namespace, pod["metadata"]["name"])
         try:
+            path = client.resource("v1", "Pod").path(pod["metadata"]["name"], namespace, "log")  # escaped components
             body = client.request("GET", path, params={"container": cname, "tailLines": LOG_TAIL_LINES})
             text = body.get("raw", "") if isinstance(body, dict) else str(body)
         except K8sError as exc:

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 CAPI = "cluster.x-k8s.io/v1beta2"
 KCP = "controlplane.cluster.x-k8s.io/v1beta2"
@@ -149,22 +149,22 @@ def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None
                  sleep=10, clock=time.monotonic, detail=None):
     """Wait for etcd, the control plane and the workers in turn; return the final state.
 
-    Between checks it watches the cluster's Machines, so any change is seen at once.
-    progress gets a line each time the counts change; detail (when given, for -v) gets the Machines not yet ready.
-    Raises WaitFailed naming the phase and what is not ready.
+    One k8s.waiter.wait_until per phase, blocking on a watch of the cluster's Machines between checks, so any change
+    is seen at once. progress gets a line each time the counts change; detail (when given, for -v) gets the Machines
+    not yet ready. Raises WaitFailed naming the phase and what is not ready.
     """
     timeouts = dict(DEFAULT_TIMEOUTS, **(timeouts or {}))
     state = {}
     phases = [p for p in PHASES if external_etcd or p != "etcd"]
+    block = waiter.watch_block(client, CAPI, "Machine", namespace=namespace, label_selector=_cluster_selector(name))
     for phase in phases:
         if phase == "workers":
             count = max(workers_state(client, name, namespace)["total"], 1)
             limit = timeouts["per-machine"] * count
         else:
             limit = timeouts[phase]
-        deadline = clock() + limit
-        last = None
-        while True:
+
+        def check(phase=phase):
             cluster = client.get(CAPI, "Cluster", name, namespace)
             if cluster is None:
                 raise WaitFailed("the Cluster %s/%s does not exist: apply the cluster manifests first" % (namespace, name), state)
@@ -181,41 +181,23 @@ def wait_cluster(client, name, namespace=NAMESPACE, timeouts=None, progress=None
             line = "%s: %d/%d ready" % (phase, current["ready"], current["total"])
             if current.get("groups"):
                 line += " (%s)" % ", ".join("%s %s" % kv for kv in sorted(current["groups"].items()))
-            if line != last and progress:
+            return current["done"], line
+
+        def report(line, phase=phase):
+            if progress:
                 progress(line)
-            if line != last and detail and not current["done"]:
+            if detail and not state[phase]["done"]:
                 for machine_line in machines_not_ready(client, name, namespace):
                     detail(machine_line)
-            last = line
-            if current["done"]:
-                break
-            remaining = deadline - clock()
-            if remaining <= 0:
-                stuck = machines_not_ready(client, name, namespace)
-                raise WaitFailed("timed out after %ds waiting for %s of cluster %s: %s%s"
-                                 % (limit, phase, name, line, "; not ready: " + "; ".join(stuck[:10]) if stuck else ""), state)
-            _watch_machines(client, name, namespace, min(sleep, remaining))
+        try:
+            waiter.wait_until(check, limit, "%s of cluster %s" % (phase, name), progress=report, block=block,
+                              sleep=sleep, clock=clock)
+        except waiter.WaitTimeout as exc:
+            stuck = machines_not_ready(client, name, namespace)
+            raise WaitFailed("%s%s" % (exc, "; not ready: " + "; ".join(stuck[:10]) if stuck else ""), state)
     return state
 
 
 def _cluster_selector(name):
     """The label Cluster API puts on every Machine of a cluster: the server filters, not us."""
     return "cluster.x-k8s.io/cluster-name=%s" % name
-
-
-def _watch_machines(client, name, namespace, seconds):
-    """Block until one of the cluster's Machines changes or seconds pass (a watch, not a busy poll)."""
-    start = time.monotonic()
-    selector = _cluster_selector(name)
-    try:
-        items = client.request("GET", client.resource(CAPI, "Machine").path(None, namespace),
-                               params={"limit": "1", "labelSelector": selector})
-        version = (items.get("metadata") or {}).get("resourceVersion")
-        for dummy in client.watch(CAPI, "Machine", namespace=namespace, resource_version=version,
-                                  timeout_seconds=max(1, int(seconds)), label_selector=selector):
-            break
-    except K8sError:
-        pass
-    left = seconds - (time.monotonic() - start)
-    if left > 0.2:
-        time.sleep(min(left, 0.5))

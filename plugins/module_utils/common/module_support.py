@@ -16,17 +16,26 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import Cli
 def require_libs(module):
     if not k8s_client.HAS_YAML:
         module.fail_json(msg=missing_required_lib("PyYAML"))
-    if not k8s_client.HAS_REQUESTS:
-        module.fail_json(msg=missing_required_lib("requests"), exception=str(k8s_client.REQUESTS_IMPORT_ERROR))
+    if not k8s_client.HAS_KUBERNETES:
+        module.fail_json(msg=missing_required_lib("kubernetes"), exception=str(k8s_client.KUBERNETES_IMPORT_ERROR))
 
 
 def k8s_from_module(module, params=None, what="cluster"):
-    """(Connection, K8sClient) from the eksa.anywhere.k8s_auth options, failing the module cleanly."""
+    """(Connection, K8sClient) from the eksa.anywhere.k8s_auth options, failing the module cleanly.
+
+    Warnings of the connection (TLS verification off) are passed to module.warn.
+    """
     require_libs(module)
     try:
         conn = k8s_client.connection_from_params(params or module.params)
+    except k8s_client.K8sError as exc:
+        module.fail_json(msg="cannot connect to the %s: %s" % (what, exc))
+    for warning in conn.warnings:
+        module.warn(warning)
+    try:
         return conn, k8s_client.K8sClient(conn)
     except k8s_client.K8sError as exc:
+        conn.close()
         module.fail_json(msg="cannot connect to the %s: %s" % (what, exc))
 
 

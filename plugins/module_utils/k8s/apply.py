@@ -11,7 +11,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
-import time
 
 try:
     import yaml
@@ -21,6 +20,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 CRD_API = "apiextensions.k8s.io/v1"
 FIRST = ("Namespace", "CustomResourceDefinition")
@@ -81,6 +81,37 @@ def _comparable(obj):
     return obj
 
 
+HIDDEN = "<hidden>"
+HIDDEN_CHANGED = "<hidden, changed>"
+SECRET_FIELDS = ("data", "stringData")
+
+
+def masked(obj, previous=None):
+    """A copy of obj fit for a diff: a Secret's values are replaced by <hidden> (<hidden, changed> where previous
+    holds another value or none for that key); the keys stay, so the diff still shows which were added or removed."""
+    if obj is None or obj.get("kind") != "Secret":
+        return obj
+    obj = copy.deepcopy(obj)
+    old = {}
+    for field in SECRET_FIELDS:
+        old.update((previous or {}).get(field) or {})
+    for field in SECRET_FIELDS:
+        values = obj.get(field)
+        if isinstance(values, dict):
+            obj[field] = dict((key, HIDDEN if previous is None or old.get(key) == value else HIDDEN_CHANGED)
+                              for key, value in values.items())
+    return obj
+
+
+def diff_entry(before, after, name):
+    """One entry of Ansible's diff: YAML before/after, volatile fields dropped and Secret values hidden."""
+    before_c, after_c = _comparable(before), _comparable(after)
+    return dict(before_header=name, after_header=name,
+                before=yaml.safe_dump(masked(before_c), default_flow_style=False) if before_c is not None else "",
+                after=yaml.safe_dump(masked(after_c, before_c if before_c is not None else {}), default_flow_style=False)
+                if after_c is not None else "")
+
+
 def ref(obj):
     meta = obj.get("metadata") or {}
     if meta.get("namespace"):
@@ -89,25 +120,25 @@ def ref(obj):
 
 
 def wait_crds_established(client, names, timeout=60):
-    deadline = time.monotonic() + timeout
+    """Wait (on a watch of the CRDs) until each named CRD is Established, then drop cached discovery."""
     pending = list(names)
-    while pending:
-        still = []
-        for name in pending:
-            crd = client.get(CRD_API, "CustomResourceDefinition", name)
-            conds = ((crd or {}).get("status") or {}).get("conditions") or []
-            if not any(c.get("type") == "Established" and c.get("status") == "True" for c in conds):
-                still.append(name)
-        pending = still
-        if pending and time.monotonic() > deadline:
-            raise ApplyError("CRDs not established after %ss: %s" % (timeout, ", ".join(pending)))
-        if pending:
-            time.sleep(0.5)
+
+    def check():
+        pending[:] = [n for n in pending if not waiter.crd_established(client.get(CRD_API, "CustomResourceDefinition", n))]
+        return not pending, "%d CRD(s) not established yet: %s" % (len(pending), ", ".join(pending[:5]))
+    try:
+        waiter.wait_until(check, timeout, "CRDs to be established", sleep=1,
+                          block=waiter.watch_block(client, CRD_API, "CustomResourceDefinition"))
+    except waiter.WaitTimeout as exc:
+        raise ApplyError(str(exc))
     client.forget()
 
 
-def apply_objects(client, objects, namespace=None, annotations=None, labels=None, check_mode=False, force=True):
-    """Apply each object; return [(ref, 'created'|'configured'|'unchanged')] in order."""
+def apply_objects(client, objects, namespace=None, annotations=None, labels=None, check_mode=False, force=True, diffs=None):
+    """Apply each object; return [(ref, 'created'|'configured'|'unchanged')] in order.
+
+    diffs, when a list, gets one diff_entry per object created or configured (Secret values hidden).
+    """
     results = []
     objects = ordered(expand_lists(objects))
     crds = []
@@ -127,6 +158,8 @@ def apply_objects(client, objects, namespace=None, annotations=None, labels=None
         except K8sError:
             if check_mode:
                 results.append((ref(obj), "created"))
+                if diffs is not None:
+                    diffs.append(diff_entry(None, obj, ref(obj)))
                 continue
             raise
         if res.namespaced and not meta.get("namespace"):
@@ -148,6 +181,8 @@ def apply_objects(client, objects, namespace=None, annotations=None, labels=None
             else:
                 same = (before.get("metadata") or {}).get("resourceVersion") == (after.get("metadata") or {}).get("resourceVersion")
                 state = "unchanged" if same else "configured"
+        if diffs is not None and state != "unchanged":
+            diffs.append(diff_entry(before, after, ref(obj)))
         if obj.get("kind") == "CustomResourceDefinition" and state != "unchanged":
             crds.append(meta["name"])
         results.append((ref(obj), state))

@@ -14,7 +14,6 @@ __metaclass__ = type
 
 import os
 import shutil
-import time
 
 try:
     import yaml
@@ -30,6 +29,7 @@ except ImportError:  # pragma: no cover
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 INVENTORY_API = "clusterctl.cluster.x-k8s.io/v1alpha3"
 
@@ -175,32 +175,34 @@ def init_args(to_install, config_path, kubeconfig):
 
 
 def deployments_status(client, namespaces):
-    """[(namespace/name, available)] of the Deployments in namespaces."""
+    """[(namespace/name, available)] of the Deployments in namespaces: available with the latest generation observed
+    and every replica updated and available (k8s.waiter.deployment_ready)."""
     out = []
     for ns in sorted(set(namespaces)):
         for dep in client.list("apps/v1", "Deployment", namespace=ns):
-            conds = (dep.get("status") or {}).get("conditions") or []
-            available = any(c.get("type") == "Available" and c.get("status") == "True" for c in conds)
-            out.append(("%s/%s" % (ns, dep["metadata"]["name"]), available))
+            out.append(("%s/%s" % (ns, dep["metadata"]["name"]), waiter.deployment_ready(dep)))
     return out
 
 
 def wait_deployments(client, namespaces, timeout, sleep=2, progress=None):
-    deadline = time.monotonic() + timeout
-    last = None
-    while True:
-        status = deployments_status(client, namespaces)
-        missing = [name for name, ok in status if not ok]
-        line = "%d/%d provider deployments available" % (len(status) - len(missing), len(status))
-        if progress and line != last:
-            progress(line)
-        last = line
-        if status and not missing:
-            return status
-        if time.monotonic() >= deadline:
-            raise ClusterctlError("timed out after %ss waiting for provider deployments: not available: %s"
-                                  % (timeout, ", ".join(missing) or "none found in %s" % ", ".join(namespaces)))
-        time.sleep(sleep)
+    """Wait (on a watch of Deployments) until every Deployment of the namespaces is available; return their status."""
+    result = []
+
+    def check():
+        result[:] = deployments_status(client, namespaces)
+        missing = [name for name, ok in result if not ok]
+        line = "%d/%d provider deployments available" % (len(result) - len(missing), len(result))
+        if missing:
+            line += "; not yet: %s" % ", ".join(missing[:10])
+        elif not result:
+            line += "; none found in %s" % ", ".join(namespaces)
+        return bool(result) and not missing, line
+    try:
+        waiter.wait_until(check, timeout, "provider deployments", progress=progress, sleep=sleep,
+                          block=waiter.watch_block(client, "apps/v1", "Deployment"))
+    except waiter.WaitTimeout as exc:
+        raise ClusterctlError(str(exc))
+    return result
 
 
 def provider_namespaces(client):

@@ -31,6 +31,9 @@ class FakeClient:
     def list(self, api_version, kind, namespace=None, label_selector=None):
         return [o for (k, ns, dummy), o in sorted(self.objects.items()) if k == kind and (namespace is None or ns == namespace)]
 
+    def list_full(self, api_version, kind, namespace=None, label_selector=None, limit=None):
+        return {"metadata": {"resourceVersion": str(self.version)}, "items": self.list(api_version, kind, namespace)}
+
     def resource(self, api_version, kind):
         if kind == "Missing":
             raise K8sError("the API server does not serve kind Missing")
@@ -39,8 +42,8 @@ class FakeClient:
             namespaced = kind not in ("Namespace", "CustomResourceDefinition")
 
             @staticmethod
-            def path(name=None, namespace=None):
-                return "/x"
+            def path(name=None, namespace=None, subresource=None):
+                return "/" + "/".join(p for p in ("x", namespace, name, subresource) if p)
         return Res()
 
     def apply(self, obj, dry_run=False, force=True):
