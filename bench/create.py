@@ -64,7 +64,7 @@ def main():
             totals.append(run([str(BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
                                str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name],
                               env, workdir))
-            for phase, secs in json.loads(Path(env["PHASE_TIMER_OUT"]).read_text()).items():
+            for phase, secs in json.loads(Path(env["PHASE_TIMER_OUT"]).read_text())["phases"].items():
                 phases.setdefault(phase, []).append(secs)
     total, base = statistics.median(totals), statistics.median(baselines)
     for phase in ["setup and validations", "bootstrap", "capi-install", "workload", "networking", "move", "eksa-components",
