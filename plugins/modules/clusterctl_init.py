@@ -30,7 +30,9 @@ options:
       - One of O(versions_bundle) and O(bundle) is required.
     type: dict
   bundle:
-    description: Path or URL of the Bundles manifest, instead of O(versions_bundle) (with O(kubernetes_version)).
+    description:
+      - Path or URL of the Bundles manifest, instead of O(versions_bundle) (with O(kubernetes_version)); remote
+        manifests it names are downloaded once into C(<repository_dir>/downloads/).
     type: str
   kubernetes_version:
     description: The Kubernetes version (C(MAJOR.MINOR)) whose versionsBundle of O(bundle) to use.
@@ -122,6 +124,8 @@ stderr:
   type: str
 """
 
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
@@ -161,7 +165,8 @@ def main():
     try:
         try:
             vb = p["versions_bundle"] or cluster_context.resolve_release(
-                p["bundle"], [p["kubernetes_version"]], with_release=False)["versions_bundles"][p["kubernetes_version"]]
+                p["bundle"], [p["kubernetes_version"]], with_release=False, check_mode=module.check_mode,
+                cache_dir=os.path.join(p["repository_dir"], "downloads"))["versions_bundles"][p["kubernetes_version"]]
             wanted = clusterctl.wanted_providers(vb, p["infrastructure"], p["external_etcd"])
             installed = clusterctl.installed_providers(client)
         except (cluster_context.BundleError, clusterctl.ClusterctlError, K8sError) as exc:
