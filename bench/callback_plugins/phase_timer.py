@@ -55,7 +55,8 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         self._close()
         role = task._role.get_name(include_role_fqcn=False) if task._role else None
-        phase = PHASES.get(role, "setup and validations" if task.action.endswith("vsphere_validate") else "other")
+        phase = PHASES.get(role, "setup and validations" if task.action.endswith(("vsphere_validate", "cluster_context"))
+                           else "other")
         if role == "capi_providers" and self.moved_once:
             phase = "move"
         if role == "capi_move":
