@@ -157,7 +157,9 @@ versions_bundle:
   returned: success
   type: dict
 release:
-  description: The release values of the cluster's version (images, versions, etcd URL) - what M(eksa.anywhere.capi_manifests) takes as O(eksa.anywhere.capi_manifests#module:bundle).
+  description:
+    - The release values of the cluster's version (images, versions, etcd URL) - what M(eksa.anywhere.capi_manifests)
+      takes as O(eksa.anywhere.capi_manifests#module:bundle).
   returned: success
   type: dict
 versions_bundles:
