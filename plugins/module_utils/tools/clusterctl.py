@@ -21,12 +21,6 @@ try:
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
-try:
-    import requests
-    HAS_REQUESTS = True
-except ImportError:  # pragma: no cover
-    HAS_REQUESTS = False
-
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
@@ -62,21 +56,13 @@ class ClusterctlError(Exception):
     pass
 
 
-def fetch(uri, dest, timeout=60):
-    """Copy a manifest from a local path, a file:// URL or an http(s) URL into dest."""
+def fetch(uri, dest):
+    """Copy a manifest the bundle names (a local path or file:// URL: the cluster context downloads remote ones) into dest."""
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
     if uri.startswith(("http://", "https://")):
-        if not HAS_REQUESTS:
-            raise ClusterctlError("the Python library requests is needed to download %s" % uri)
-        try:
-            resp = requests.get(uri, timeout=timeout)
-            resp.raise_for_status()
-        except requests.exceptions.RequestException as exc:
-            raise ClusterctlError("cannot download %s: %s" % (uri, exc))
-        with open(dest, "wb") as handle:
-            handle.write(resp.content)
-        return
+        raise ClusterctlError("the versionsBundle names %s: give the versionsBundle the cluster context resolved "
+                              "(eksa.anywhere.cluster_context downloads remote manifests once)" % uri)
     if not os.path.isfile(uri):
         raise ClusterctlError("the bundle names %s, which does not exist: check the Bundles manifest" % uri)
     shutil.copyfile(uri, dest)
