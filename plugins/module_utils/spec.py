@@ -36,6 +36,7 @@ __all__ = ['API_VERSION', 'HAS_YAML', 'YAML_IMPORT_ERROR', 'SUPPORTED_KINDS', 'S
 SUPPORTED_KINDS = tuple(sorted(SCHEMAS))
 PROVIDERS = {validate.VSPHERE_DC: 'vsphere', validate.DOCKER_DC: 'docker'}
 INLINE = 'inline'
+ENVELOPE = ('apiVersion', 'kind', 'metadata', 'spec', 'status')
 
 
 def load_documents(source):
@@ -118,6 +119,10 @@ def _parse_objects(documents, rep):
             rep.error(None, None, _where(index, line), 'each YAML document must be a mapping (an EKS Anywhere object), got %s'
                       % type(doc).__name__)
             continue
+        # the CLI decodes the envelope as it decodes every field: names match regardless of letter case
+        doc = validate.canonical_keys(doc, ENVELOPE)
+        if isinstance(doc.get('metadata'), dict):
+            doc['metadata'] = validate.canonical_keys(doc['metadata'], ('name', 'namespace'))
         kind, api_version = doc.get('kind'), doc.get('apiVersion')
         name = validate.obj_name(doc)
         label_kind = kind if isinstance(kind, str) and kind else None
