@@ -82,6 +82,17 @@ options:
           - The password of O(credentials.cp_username); falls back to E(EKSA_VSPHERE_CP_PASSWORD).
           - Required when a separate cloud provider user is given.
         type: str
+  registry_username:
+    description:
+      - The user of an authenticated registry mirror (C(registryMirrorConfiguration.authenticate=true)), as
+        E(REGISTRY_USERNAME) sets it for EKS Anywhere; falls back to E(REGISTRY_USERNAME).
+      - Written only where EKS Anywhere writes it (the nodes' containerd/Bottlerocket registry credentials in the
+        bootstrap configuration), never in the result or the diff.
+    type: str
+  registry_password:
+    description:
+      - The password of O(registry_username); falls back to E(REGISTRY_PASSWORD).
+    type: str
   output_dir:
     description:
       - The directory holding C(<cluster>/generated/). Defaults to the current working directory.

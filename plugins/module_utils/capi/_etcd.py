@@ -1,0 +1,44 @@
+# -*- coding: utf-8 -*-
+# Copyright: contributors to the eksa.anywhere collection
+# Apache License 2.0 (see LICENSE)
+"""The external etcd object family: the EtcdadmCluster and its machine template."""
+
+from __future__ import absolute_import, division, print_function
+__metaclass__ = type
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import RenderError, get, node_users
+
+
+def etcd_values(job):
+    """(the template's ``etcd`` values, the etcd machine template) or (None, None) for a stacked etcd."""
+    ctx, spec, name = job.ctx, job.ctx.spec, job.ctx.name
+    etcd_cfg = ctx.cspec.get('externalEtcdConfiguration')
+    if not etcd_cfg:
+        return None, None
+    mc_name = spec.get('etcd_machine_config') or (etcd_cfg.get('machineGroupRef') or {}).get('name')
+    machine = job.machine(mc_name, 'etcd', 'spec.externalEtcdConfiguration.machineGroupRef')
+    prev_etcd = job.prev.get(('EtcdadmCluster', '%s-etcd' % name))
+    template = job.machine_template(machine, '%s-etcd' % name, get(prev_etcd, 'spec', 'infrastructureTemplate', 'name'))
+    mc = job.machine_config(mc_name)
+    br = machine['os_family'] == 'bottlerocket'
+    files, commands = ctx.node_files_and_commands(br)
+    etcd = {
+        'name': '%s-etcd' % name, 'replicas': int(etcd_cfg.get('count') or 3), 'bottlerocket': br,
+        'format': 'bottlerocket' if br else 'cloud-config', 'template_name': template['metadata']['name'],
+        'users': node_users(mc, 'VSphereMachineConfig/%s' % mc_name) if job.vsphere else [],
+        'pre_commands': commands, 'files': files, 'ntp_servers': ctx.ntp(mc),
+        'proxy': ({'httpProxy': ctx.proxy.get('httpProxy') or '', 'httpsProxy': ctx.proxy.get('httpsProxy') or '',
+                   'noProxy': ctx.no_proxy()} if ctx.proxy else None),
+        'registry_mirror': (dict([('endpoint', ctx.mirror_address())] + (
+            [('caCert', ctx.mirror['caCertContent'])] if ctx.mirror.get('caCertContent') else []))
+            if ctx.mirror else None),
+    }
+    if br and not ctx.release.get('bottlerocket_bootstrap_repository'):
+        raise RenderError('the Bundles manifest has no Bottlerocket bootstrap image',
+                          'bundle.versionsBundles[].bottlerocketHostContainers.kubeadmBootstrap.uri')
+    return etcd, template
+
+
+def render_etcd(job, template):
+    """[EtcdadmCluster, its machine template] (base['etcd'] holds the values)."""
+    return job.engine.objects('etcdadm_cluster.yaml.j2', job.base) + [template]
