@@ -29,9 +29,7 @@ def etcd_values(job):
         'pre_commands': commands, 'files': files, 'ntp_servers': ctx.ntp(mc),
         'proxy': ({'httpProxy': ctx.proxy.get('httpProxy') or '', 'httpsProxy': ctx.proxy.get('httpsProxy') or '',
                    'noProxy': ctx.no_proxy()} if ctx.proxy else None),
-        'registry_mirror': (dict([('endpoint', ctx.mirror_address())] + (
-            [('caCert', ctx.mirror['caCertContent'])] if ctx.mirror.get('caCertContent') else []))
-            if ctx.mirror else None),
+        'registry_mirror': ctx.mirror.etcd() if ctx.mirror else None,
     }
     if br and not ctx.release.get('bottlerocket_bootstrap_repository'):
         raise RenderError('the Bundles manifest has no Bottlerocket bootstrap image',

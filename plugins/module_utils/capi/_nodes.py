@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import _naming as naming
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CONTAINERD_APPEND, MirrorError, RegistryMirror
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import (
     NODE_NAME, TLS_CIPHER_SUITES, RenderError, dump_plain, extra_args, fact, get,
 )
@@ -88,9 +89,11 @@ class NodeContext(object):
         self.resolv_conf = get(cnet, 'dns', 'resolvConf', 'path')
         self.node_cidr_mask = get(cnet, 'nodes', 'cidrMaskSize')
         self.proxy = self.cspec.get('proxyConfiguration') or None
-        self.mirror = self.cspec.get('registryMirrorConfiguration') or None
+        try:
+            self.mirror = RegistryMirror.from_spec(self.cspec, registry_credentials)
+        except MirrorError as exc:
+            raise RenderError(exc.message, exc.field)
         self.credentials = vsphere_credentials(credentials) if self.provider == 'vsphere' else None
-        self.registry_credentials = dict(registry_credentials or {})
 
     # ------------------------------------------------------------------ common node config
     def no_proxy(self):
@@ -104,9 +107,6 @@ class NodeContext(object):
                 seen.add(value)
                 out.append(value)
         return out
-
-    def mirror_address(self):
-        return '%s:%s' % (self.mirror['endpoint'], self.mirror.get('port') or '443')
 
     def node_files_and_commands(self, bottlerocket):
         files, commands = [], ['hostname "%s"' % NODE_NAME,
@@ -128,28 +128,12 @@ class NodeContext(object):
                           'owner': 'root:root', 'content': '\n'.join(env) + '\n'})
             restart = True
         if self.mirror:
-            address = self.mirror_address()
-            lines = ['[plugins."io.containerd.grpc.v1.cri".registry.mirrors]']
-            namespaces = self.mirror.get('ociNamespaces') or []
-            if namespaces:
-                for ns in namespaces:
-                    lines += ['  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."%s"]' % ns['registry'],
-                              '    endpoint = ["https://%s/v2/%s"]' % (address, ns['namespace'])]
-            else:
-                lines += ['  [plugins."io.containerd.grpc.v1.cri".registry.mirrors."public.ecr.aws"]',
-                          '    endpoint = ["https://%s"]' % address]
-            if self.mirror.get('caCertContent') or self.mirror.get('insecureSkipVerify'):
-                lines.append('  [plugins."io.containerd.grpc.v1.cri".registry.configs."%s".tls]' % address)
-                if self.mirror.get('caCertContent'):
-                    lines.append('    ca_file = "/etc/containerd/certs.d/%s/ca.crt"' % address)
-                if self.mirror.get('insecureSkipVerify'):
-                    lines.append('    insecure_skip_verify = true')
-            files.append({'path': '/etc/containerd/config_append.toml', 'owner': 'root:root',
-                          'content': '\n'.join(lines) + '\n'})
-            if self.mirror.get('caCertContent'):
-                files.append({'path': '/etc/containerd/certs.d/%s/ca.crt' % address, 'owner': 'root:root',
-                              'content': self.mirror['caCertContent']})
-            commands.append('cat /etc/containerd/config_append.toml >> /etc/containerd/config.toml')
+            for path, content in self.mirror.containerd_files():
+                item = {'path': path, 'owner': 'root:root', 'content': content}
+                if path == CONTAINERD_APPEND and self.mirror.authenticate:
+                    item['permissions'] = '0600'  # it holds the mirror's credentials
+                files.append(item)
+            commands.append('cat %s >> /etc/containerd/config.toml' % CONTAINERD_APPEND)
             restart = True
         if restart:
             commands += ['sudo systemctl daemon-reload', 'sudo systemctl restart containerd']
@@ -168,11 +152,7 @@ class NodeContext(object):
         proxy = None
         if self.proxy:
             proxy = {'httpsProxy': self.proxy.get('httpsProxy') or '', 'noProxy': self.no_proxy()}
-        mirror = None
-        if self.mirror:
-            mirror = {'endpoint': self.mirror_address()}
-            if self.mirror.get('caCertContent'):
-                mirror['caCert'] = self.mirror['caCertContent']
+        mirror = self.mirror.bottlerocket() if self.mirror else None
         return settings, proxy, mirror
 
     def kubelet(self, kubelet_config, labels, bottlerocket, prefix):

@@ -25,6 +25,7 @@ __metaclass__ = type
 
 import copy
 import os
+import re
 
 try:
     import yaml
@@ -43,6 +44,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.capi._control_plane 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._etcd import etcd_values, render_etcd
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._health import render_control_plane_check, render_worker_checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import NodeContext, RenderJob
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._registry import CONTAINERD_APPEND, render_registry_secret
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._vsphere import (
     render_cloud_provider, render_failure_domains, render_secrets,
 )
@@ -185,6 +187,7 @@ def _render(job):
     if job.vsphere:
         cluster_objs += render_failure_domains(job) + render_cloud_provider(job)
         secret_objs = render_secrets(job)
+    secret_objs += render_registry_secret(job)
     cluster_objs += render_control_plane_check(job)
     worker_objs, groups = render_workers(job)
     worker_objs += render_worker_checks(job, groups)
@@ -215,8 +218,14 @@ def dump_objects(objects):
                          explicit_start=True, allow_unicode=True, width=1 << 16)
 
 
+_NODE_FILES = {'KubeadmControlPlane': ('spec', 'kubeadmConfigSpec', 'files'),
+               'KubeadmConfigTemplate': ('spec', 'template', 'spec', 'files')}
+_CREDENTIAL_LINE = re.compile(r'^(\s*(?:username|password) = )".*"$', re.M)
+
+
 def mask_secrets(objects):
-    """Copies of ``objects`` with every Secret value replaced by ``********``."""
+    """Copies of ``objects`` with every Secret value replaced by ``********``, and the registry mirror's
+    credentials in the nodes' containerd configuration (where EKS Anywhere writes them) masked too."""
     out = []
     for obj in objects:
         if obj.get('kind') == 'Secret' and obj.get('apiVersion') == 'v1':
@@ -224,6 +233,12 @@ def mask_secrets(objects):
             for field in SECRET_FIELDS:
                 if isinstance(obj.get(field), dict):
                     obj[field] = dict((k, MASK) for k in obj[field])
+        elif obj.get('kind') in _NODE_FILES and any(
+                f.get('path') == CONTAINERD_APPEND for f in get(obj, *_NODE_FILES[obj['kind']], default=[]) or []):
+            obj = copy.deepcopy(obj)
+            for item in get(obj, *_NODE_FILES[obj['kind']]):
+                if item.get('path') == CONTAINERD_APPEND:
+                    item['content'] = _CREDENTIAL_LINE.sub(r'\1"%s"' % MASK, item['content'])
         out.append(obj)
     return out
 

@@ -37,6 +37,8 @@ DOMAIN_NAME_RE = re.compile(r'(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9
 HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
 SEMVER_RE = re.compile(r'^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$')
 KUBE_VERSION_RE = re.compile(r'^1\.\d+$')
+# EKS Anywhere's DefaultCuratedPackagesRegistryRegex (Go MatchString: unanchored, '.' any character)
+CURATED_PACKAGES_REGISTRY_RE = re.compile(r'783794618700.dkr.ecr.*.amazonaws.com')
 # Array items whose CRD "required" fields EKS Anywhere insists on (the rest are Go zero values).
 ITEM_REQUIRED = ('spec.failureDomains[]', 'spec.controlPlaneConfiguration.taints[]', 'spec.workerNodeGroupConfigurations[].taints[]',
                  'spec.mapRoles[]', 'spec.mapUsers[]', 'spec.registryMirrorConfiguration.ociNamespaces[]')
@@ -659,7 +661,7 @@ def _validate_mirror(spec, rep):
         registry = namespace.get('registry') if isinstance(namespace, dict) else None
         if not registry:
             rep.error('%s.ociNamespaces[%d].registry' % (path, i), "registry can't be set to empty in OCINamespaces")
-        elif re.match(r'^.*\.dkr\.ecr\..*\.amazonaws\.com$', registry) or registry == 'public.ecr.aws':
+        elif CURATED_PACKAGES_REGISTRY_RE.search(registry):  # EKS Anywhere counts only the packages account's
             curated += 1
             if curated > 1:
                 rep.error('%s.ociNamespaces[%d].registry' % (path, i), 'only one registry mirror for curated packages is suppported')
