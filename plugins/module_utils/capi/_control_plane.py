@@ -15,9 +15,53 @@ except ImportError:  # pragma: no cover
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import (
     AUDIT_GROUPS, CP_TAINT, NODE_NAME, TLS_CIPHER_SUITES, RenderError, dump_plain, extra_args, get, node_users,
 )
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import cert_bundles
 
 DOCKER_CERT_SANS = ['localhost', '127.0.0.1', '0.0.0.0', 'host.docker.internal']
 AUDIT_POLICY = '/etc/kubernetes/audit-policy.yaml'
+ENCRYPTION_CONFIG = '/etc/kubernetes/enc/encryption-config.yaml'
+KMS_V2_MINOR = 29          # Kubernetes 1.29+: KMS v2 (GA), which takes no cachesize
+DEFAULT_KMS_CACHE_SIZE = 1000
+DEFAULT_KMS_TIMEOUT = '3s'
+
+
+def encryption_config(encryption, kube_version):
+    """The API server's EncryptionConfiguration for spec.etcdEncryption: each KMS provider, then identity (so data
+    written before encryption stays readable); KMS v2 on Kubernetes 1.29+, v1 with its cache size before."""
+    v2 = int(str(kube_version).split('.')[1]) >= KMS_V2_MINOR
+    resources = []
+    for config in encryption:
+        providers = []
+        for provider in config.get('providers') or []:
+            kms = provider['kms']
+            item = {'apiVersion': 'v2' if v2 else 'v1', 'name': kms['name'], 'endpoint': kms['socketListenAddress'],
+                    'timeout': kms.get('timeout') or DEFAULT_KMS_TIMEOUT}
+            if not v2:
+                item['cachesize'] = DEFAULT_KMS_CACHE_SIZE if kms.get('cachesize') is None else kms['cachesize']
+            providers.append({'kms': item})
+        providers.append({'identity': {}})
+        resources.append({'resources': list(config.get('resources') or []), 'providers': providers})
+    return {'apiVersion': 'apiserver.config.k8s.io/v1', 'kind': 'EncryptionConfiguration', 'resources': resources}
+
+
+def _encryption(cspec):
+    """(file, apiserver args, apiserver volumes) for spec.etcdEncryption, or (None, [], [])."""
+    encryption = cspec.get('etcdEncryption')
+    if not encryption:
+        return None, [], []
+    content = dump_plain(encryption_config(encryption, cspec.get('kubernetesVersion')))
+    volumes = [{'hostPath': ENCRYPTION_CONFIG, 'mountPath': ENCRYPTION_CONFIG, 'name': 'encryption-config',
+                'pathType': 'File', 'readOnly': True}]
+    sockets = []
+    for config in encryption:
+        for provider in config.get('providers') or []:
+            directory = provider['kms']['socketListenAddress'][len('unix://'):].rsplit('/', 1)[0] + '/'
+            if directory not in sockets:
+                sockets.append(directory)
+    volumes += [{'hostPath': d, 'mountPath': d, 'name': 'kms-plugin' if i == 0 else 'kms-plugin-%d' % i,
+                 'pathType': 'DirectoryOrCreate', 'readOnly': False} for i, d in enumerate(sockets)]
+    return ({'path': ENCRYPTION_CONFIG, 'owner': 'root:root', 'permissions': '0600', 'content': content},
+            [('encryption-provider-config', ENCRYPTION_CONFIG)], volumes)
 
 
 def _apiserver_args(job, cp_cfg):
@@ -34,6 +78,7 @@ def _apiserver_args(job, cp_cfg):
              ('oidc-required-claim', required or None), ('oidc-username-claim', oidc.get('usernameClaim')),
              ('oidc-username-prefix', oidc.get('usernamePrefix')),
              ('service-account-issuer', get(cspec, 'podIamConfig', 'serviceAccountIssuer'))]
+    pairs += _encryption(cspec)[1]
     pairs += sorted((cp_cfg.get('apiServerExtraArgs') or {}).items())
     return extra_args(pairs)
 
@@ -47,6 +92,9 @@ def _files(job, cp_cfg, kubelet_patch, node_files):
         files.append({'path': '/etc/kubernetes/manifests/kube-vip.yaml', 'owner': 'root:root', 'content': kube_vip})
     audit = cp_cfg.get('auditPolicyContent') or job.engine.text('audit_policy.yaml.j2', dict(job.base, audit_groups=AUDIT_GROUPS))
     files.append({'path': AUDIT_POLICY, 'owner': 'root:root', 'content': audit})
+    encryption_file = _encryption(job.ctx.cspec)[0]
+    if encryption_file:
+        files.append(encryption_file)
     return files + node_files
 
 
@@ -72,7 +120,7 @@ def render_control_plane(job):
         {'hostPath': kubeadm_dir + '/audit-policy.yaml', 'mountPath': AUDIT_POLICY,
          'name': 'audit-policy', 'pathType': 'File', 'readOnly': True},
         {'hostPath': '/var/log/kubernetes', 'mountPath': '/var/log/kubernetes', 'name': 'audit-log-dir',
-         'pathType': 'DirectoryOrCreate', 'readOnly': False}]
+         'pathType': 'DirectoryOrCreate', 'readOnly': False}] + _encryption(ctx.cspec)[2]
     taints = [dict(CP_TAINT)] if cp_cfg.get('taints') is None else ctx.taints(cp_cfg.get('taints'))
     br_settings, br_proxy, br_mirror = ctx.bottlerocket_extras(kubelet_config, mc) if br else ({}, None, None)
     strategy = cp_cfg.get('upgradeRolloutStrategy') or {}
@@ -96,6 +144,7 @@ def render_control_plane(job):
         'kubelet_args': kubelet_args, 'node_name': NODE_NAME if job.vsphere else '', 'taints': taints,
         'ntp_servers': ctx.ntp(mc), 'pre_commands': commands,
         'users': node_users(mc, 'VSphereMachineConfig/%s' % mc_name) if job.vsphere else [],
+        'cert_bundles': cert_bundles(mc) if br else [],
         'format': 'bottlerocket' if br else 'cloud-config', 'replicas': int(cp_cfg.get('count') or 1),
         'max_surge': get(strategy, 'rollingUpdate', 'maxSurge', default=1),
     }

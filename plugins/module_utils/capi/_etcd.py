@@ -7,6 +7,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import RenderError, get, node_users
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import bottlerocket_host_settings, cert_bundles
 
 
 def etcd_values(job):
@@ -30,6 +31,8 @@ def etcd_values(job):
         'proxy': ({'httpProxy': ctx.proxy.get('httpProxy') or '', 'httpsProxy': ctx.proxy.get('httpsProxy') or '',
                    'noProxy': ctx.no_proxy()} if ctx.proxy else None),
         'registry_mirror': ctx.mirror.etcd() if ctx.mirror else None,
+        'bottlerocket_settings': bottlerocket_host_settings(mc) if br else {},
+        'cert_bundles': cert_bundles(mc) if br else [],
     }
     if br and not ctx.release.get('bottlerocket_bootstrap_repository'):
         raise RenderError('the Bundles manifest has no Bottlerocket bootstrap image',

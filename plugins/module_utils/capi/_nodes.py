@@ -155,14 +155,17 @@ class NodeContext(object):
         mirror = self.mirror.bottlerocket() if self.mirror else None
         return settings, proxy, mirror
 
-    def kubelet(self, kubelet_config, labels, bottlerocket, prefix):
-        """(kubeletExtraArgs, kubelet patch file or None) as EKS Anywhere derives them."""
+    def kubelet(self, kubelet_config, labels, bottlerocket, prefix, cgroup_systemd=False):
+        """(kubeletExtraArgs, kubelet patch file or None) as EKS Anywhere derives them; ``cgroup_systemd``: Kubernetes
+        1.21 workers, which EKS Anywhere gives cgroup-driver systemd."""
         label_arg = ','.join('%s=%s' % (k, v) for k, v in sorted((labels or {}).items())) or None
         if kubelet_config and not bottlerocket:
             patch = dict((k, v) for k, v in kubelet_config.items() if k not in ('kind', 'apiVersion'))
             if self.resolv_conf:
                 patch.setdefault('resolvConf', self.resolv_conf)
             patch.setdefault('tlsCipherSuites', [TLS_CIPHER_SUITES])
+            if cgroup_systemd:
+                patch.setdefault('cgroupDriver', 'systemd')
             content = dump_plain(patch) + '\n'
             args = extra_args([('cloud-provider', 'external' if self.provider == 'vsphere' else None),
                           ('node-labels', label_arg)])
@@ -172,7 +175,8 @@ class NodeContext(object):
         if self.provider == 'docker':
             pairs.append(('eviction-hard', 'nodefs.available<0%,nodefs.inodesFree<0%,imagefs.available<0%'))
         pairs += [('read-only-port', '0'), ('anonymous-auth', 'false'), ('resolv-conf', self.resolv_conf),
-                  ('tls-cipher-suites', TLS_CIPHER_SUITES), ('node-labels', label_arg)]
+                  ('tls-cipher-suites', TLS_CIPHER_SUITES), ('node-labels', label_arg),
+                  ('cgroup-driver', 'systemd' if cgroup_systemd else None)]
         return extra_args(pairs), None
 
     @staticmethod
@@ -188,6 +192,23 @@ class NodeContext(object):
     @staticmethod
     def ntp(mc):
         return list(get(mc, 'spec', 'hostOSConfiguration', 'ntpConfiguration', 'servers', default=[]) or [])
+
+
+def cert_bundles(mc):
+    """The machine config's hostOSConfiguration.certBundles as Bottlerocket's settings take them ([{name, data}])."""
+    return [{'name': b['name'], 'data': b['data']}
+            for b in get(mc, 'spec', 'hostOSConfiguration', 'certBundles', default=[]) or []]
+
+
+def bottlerocket_host_settings(mc):
+    """The etcd machine's Bottlerocket kernel and boot settings (EtcdadmConfigSpec.bottlerocketConfig)."""
+    br = get(mc, 'spec', 'hostOSConfiguration', 'bottlerocketConfiguration') or {}
+    out = {}
+    if get(br, 'kernel', 'sysctlSettings'):
+        out['kernel'] = {'sysctlSettings': dict(br['kernel']['sysctlSettings'])}
+    if get(br, 'boot', 'bootKernelParameters'):
+        out['boot'] = {'bootKernelParameters': dict(br['boot']['bootKernelParameters'])}
+    return out
 
 
 def docker_machine_config(name):

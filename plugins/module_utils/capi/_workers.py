@@ -8,6 +8,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import NODE_NAME, RenderError, get, node_users
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import cert_bundles
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._vsphere import failure_domain_names
 
 
@@ -52,11 +53,14 @@ def render_worker_group(job, index, group, failure_domains):
     template = job.machine_template(machine, md_base, get(prev_md, 'spec', 'template', 'spec', 'infrastructureRef', 'name'))
     mc = job.machine_config(mc_name)
     br = machine['os_family'] == 'bottlerocket'
-    if br and not ctx.release.get('bottlerocket_bootstrap_repository'):
+    version = str(group.get('kubernetesVersion') or ctx.cspec.get('kubernetesVersion'))
+    release = ctx.releases[version]
+    if br and not release.get('bottlerocket_bootstrap_repository'):
         raise RenderError('the Bundles manifest has no Bottlerocket bootstrap image',
                           'bundle.versionsBundles[].bottlerocketHostContainers.kubeadmBootstrap.uri')
     kubelet_config = group.get('kubeletConfiguration')
-    kubelet_args, patch = ctx.kubelet(None if br else kubelet_config, group.get('labels'), br, field)
+    kubelet_args, patch = ctx.kubelet(None if br else kubelet_config, group.get('labels'), br, field,
+                                      cgroup_systemd=job.vsphere and version == '1.21' and not br)
     files, commands = ctx.node_files_and_commands(br)
     br_settings, br_proxy, br_mirror = ctx.bottlerocket_extras(kubelet_config, mc) if br else ({}, None, None)
     autoscaling = group.get('autoscalingConfiguration')
@@ -69,12 +73,13 @@ def render_worker_group(job, index, group, failure_domains):
         'ntp_servers': ctx.ntp(mc), 'pre_commands': commands,
         'users': node_users(mc, 'VSphereMachineConfig/%s' % mc_name) if job.vsphere else [],
         'format': 'bottlerocket' if br else 'cloud-config',
+        'cert_bundles': cert_bundles(mc) if br else [],
         'autoscaling': ({'min': autoscaling.get('minCount'), 'max': autoscaling.get('maxCount')}
                         if autoscaling else None),
         'rollout': _rollout(group), 'deployments': deployments,
     }
     preferred = get(prev_md, 'spec', 'template', 'spec', 'bootstrap', 'configRef', 'name')
-    dummy, objs = job.named('machine_deployment.yaml.j2', dict(job.base, wg=wg), 'KubeadmConfigTemplate', md_base,
+    dummy, objs = job.named('machine_deployment.yaml.j2', dict(job.base, wg=wg, release=release), 'KubeadmConfigTemplate', md_base,
                             preferred, 'wg')
     return objs + [template], [md['name'] for md in deployments]
 

@@ -80,6 +80,9 @@ ARGUMENT_SPEC = {
 def resolve_bundle(bundle, kube_version, eksd=None, timeout=30):
     """The release values (see _bundles.release_info) for a Bundles manifest / versionsBundle / resolved dict."""
     try:
+        if isinstance(bundle, dict) and isinstance(bundle.get(str(kube_version)), dict) and \
+                'image_repository' in bundle[str(kube_version)]:
+            bundle = bundle[str(kube_version)]  # {version: resolved release} (the first phase resolves each once)
         if isinstance(bundle, dict) and 'kubernetes_version' in bundle and 'image_repository' in bundle:
             if str(bundle.get('kube_version_minor', kube_version)) != str(kube_version):
                 raise RenderError('the resolved bundle is for Kubernetes %s' % bundle.get('kube_version_minor'),
@@ -106,31 +109,24 @@ def resolve_bundle(bundle, kube_version, eksd=None, timeout=30):
 
 def _unsupported(spec):
     """Spec fields these templates cannot express: RenderError naming the first."""
-    cluster = spec['cluster']
-    cspec = cluster['spec']
-    checks = [
-        (spec.get('awsiam'), 'spec.identityProviderRefs (AWSIamConfig)',
-         'AWS IAM Authenticator is not rendered by this collection\'s templates; remove the AWSIamConfig reference'),
-        (cspec.get('etcdEncryption'), 'spec.etcdEncryption',
-         'etcd encryption with a KMS plugin is not rendered by this collection\'s templates'),
-        (get(cspec, 'registryMirrorConfiguration', 'authenticate'), 'spec.registryMirrorConfiguration.authenticate',
-         'an authenticated registry mirror needs credentials this collection does not render'),
-    ]
-    for value, field, message in checks:
-        if value:
-            raise RenderError(message, field)
-    version = str(cspec.get('kubernetesVersion'))
-    for i, group in enumerate(cspec.get('workerNodeGroupConfigurations') or []):
-        if group.get('kubernetesVersion') and str(group['kubernetesVersion']) != version:
-            raise RenderError('a worker node group on another Kubernetes version (%s) than the cluster (%s) needs a '
-                              'second bundle entry; render it with the cluster\'s version'
-                              % (group['kubernetesVersion'], version),
-                              'spec.workerNodeGroupConfigurations[%d].kubernetesVersion' % i)
-    for name, mc in sorted((spec.get('machine_configs') or {}).items()):
-        if get(mc, 'spec', 'hostOSConfiguration', 'certBundles'):
-            raise RenderError('certificate bundles are not rendered by this collection\'s templates',
-                              'VSphereMachineConfig/%s: spec.hostOSConfiguration.certBundles' % name)
+    if spec.get('awsiam'):
+        raise RenderError('AWS IAM Authenticator is not rendered by this collection\'s templates; remove the AWSIamConfig '
+                          'reference', 'spec.identityProviderRefs (AWSIamConfig)')
 
+
+def _worker_releases(cspec, bundle, release, eksd, timeout):
+    """{Kubernetes version: release values} for every worker node group's version (EKS Anywhere renders a group on its
+    own version from that version's bundle entry)."""
+    releases = {str(cspec.get('kubernetesVersion')): release}
+    for i, group in enumerate(cspec.get('workerNodeGroupConfigurations') or []):
+        version = group.get('kubernetesVersion')
+        if version and str(version) not in releases:
+            try:
+                releases[str(version)] = resolve_bundle(bundle, version, eksd=eksd, timeout=timeout)
+            except RenderError as exc:
+                raise RenderError('%s (the version of worker node group %s)' % (exc.message, group.get('name')),
+                                  'spec.workerNodeGroupConfigurations[%d].kubernetesVersion' % i)
+    return releases
 
 
 def render(spec, bundle, vsphere_facts=None, credentials=None, previous=None, eksd=None, template_dir=None, timeout=30,
@@ -149,6 +145,7 @@ def render(spec, bundle, vsphere_facts=None, credentials=None, previous=None, ek
         raise RenderError('the Bundles manifest has no kube-vip image for Kubernetes %s' % cspec.get('kubernetesVersion'),
                           'bundle.versionsBundles[].vSphere.kubeVip.uri')
     ctx = NodeContext(spec, release, facts_root(vsphere_facts), credentials, registry_credentials)
+    ctx.releases = _worker_releases(cspec, bundle, release, eksd, timeout)
     prev = naming.index_previous(load_objects(previous) if previous is not None else [])
     groups = _render(RenderJob(ctx, engine(template_dir), prev))
     return [obj for key, dummy in FILES for obj in groups[key]]

@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _conformance as conformance
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _defaults as defaults
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _validate as validate
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import API_VERSION, SCHEMAS
@@ -244,6 +245,13 @@ def _build(objects, cluster, idx, rep, source):
         _same_os_family(machine_configs, control_plane, etcd, workers, rep)
 
     validate.validate_cluster(cluster, provider, cluster_rep, idx)
+    conformance.validate_worker_versions(spec, cluster_rep)
+    conformance.validate_etcd_encryption(spec, cluster_rep)
+    for obj in objects:
+        if obj['kind'] == 'OIDCConfig':
+            conformance.validate_oidc(obj, rep.for_object(obj))
+        elif obj['kind'] == validate.VSPHERE_MC and provider == 'vsphere':
+            conformance.validate_cert_bundles(obj, rep.for_object(obj))
 
     by_kind = dict((kind, _referenced(spec, idx, kind)) for kind in ('GitOpsConfig', 'FluxConfig', 'OIDCConfig', 'AWSIamConfig'))
     return {

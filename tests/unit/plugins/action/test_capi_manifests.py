@@ -131,8 +131,11 @@ def test_spec_as_file_and_env_credentials(tmp_path, monkeypatch):
      ['1.33', 'not in the Bundles manifest', '1.18, 1.19, 1.20, 1.21, 1.29']),
     (lambda s: s['machine_configs']['test-cp']['spec']['users'][0].__setitem__('sshAuthorizedKeys', ['ssh-rsa AAAA-not-base64']),
      'VSphereMachineConfig/test-cp: spec.users[0].sshAuthorizedKeys[0]', ['does not parse']),
-    (lambda s: s['cluster']['spec'].__setitem__('etcdEncryption', [{'providers': [], 'resources': []}]),
-     'spec.etcdEncryption', ['not rendered']),
+    (lambda s: s['cluster']['spec']['workerNodeGroupConfigurations'][0].__setitem__('kubernetesVersion', '1.17'),
+     'spec.workerNodeGroupConfigurations[0].kubernetesVersion', ['1.17', 'not in the Bundles manifest', 'md-0']),
+    (lambda s: s['cluster']['spec'].__setitem__('registryMirrorConfiguration',
+                                                {'endpoint': 'mirror.example.com', 'authenticate': True}),
+     'registry_username', ['authenticate', 'REGISTRY_USERNAME']),
 ])
 def test_errors_name_field_and_write_nothing(spec, tmp_path, mutate, field, words):
     mutate(spec)
