@@ -93,7 +93,11 @@ def validate_cert_bundles(mc, rep):
                   % (obj_name(mc), get(mc, 'spec', 'osFamily')))
     for i, bundle in enumerate(bundles):
         data = bundle.get('data') or ''
-        if bundle.get('data') and '-----BEGIN CERTIFICATE-----' not in data:
+        if not bundle.get('name'):
+            rep.error('%s[%d].name' % (path, i), 'certBundles name cannot be empty')
+        if not data:
+            rep.error('%s[%d].data' % (path, i), 'certBundles data cannot be empty')
+        elif '-----BEGIN CERTIFICATE-----' not in data:
             rep.error('%s[%d].data' % (path, i), 'certBundles data must be a PEM certificate (-----BEGIN CERTIFICATE-----)')
 
 
