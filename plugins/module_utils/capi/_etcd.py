@@ -22,7 +22,9 @@ def etcd_values(job):
     template = job.machine_template(machine, '%s-etcd' % name, get(prev_etcd, 'spec', 'infrastructureTemplate', 'name'))
     mc = job.machine_config(mc_name)
     br = machine['os_family'] == 'bottlerocket'
-    files, commands = ctx.node_files_and_commands(br)
+    # etcd runs no container images on Ubuntu/RedHat: its proxy and mirror are the EtcdadmConfigSpec's fields (as
+    # EKS Anywhere renders them), not containerd files
+    files, commands = [], [] if br else ctx.host_commands()
     etcd = {
         'name': '%s-etcd' % name, 'replicas': int(etcd_cfg.get('count') or 3), 'bottlerocket': br,
         'format': 'bottlerocket' if br else 'cloud-config', 'template_name': template['metadata']['name'],

@@ -108,14 +108,18 @@ class NodeContext(object):
                 out.append(value)
         return out
 
-    def node_files_and_commands(self, bottlerocket):
-        files, commands = [], ['hostname "%s"' % NODE_NAME,
-                               'echo "::1         ipv6-localhost ipv6-loopback" >/etc/hosts',
-                               'echo "127.0.0.1   localhost" >>/etc/hosts',
-                               'echo "127.0.0.1   %s" >>/etc/hosts' % NODE_NAME,
-                               'echo "%s" >/etc/hostname' % NODE_NAME]
+    def host_commands(self):
+        """The hostname and /etc/hosts commands every vSphere node runs first."""
         if self.provider == 'docker':
-            commands = []
+            return []
+        return ['hostname "%s"' % NODE_NAME,
+                'echo "::1         ipv6-localhost ipv6-loopback" >/etc/hosts',
+                'echo "127.0.0.1   localhost" >>/etc/hosts',
+                'echo "127.0.0.1   %s" >>/etc/hosts' % NODE_NAME,
+                'echo "%s" >/etc/hostname' % NODE_NAME]
+
+    def node_files_and_commands(self, bottlerocket):
+        files, commands = [], self.host_commands()
         if bottlerocket:
             return files, commands
         restart = False

@@ -116,9 +116,9 @@ CORRUPT = [
     ('VSphereMachineConfig', ('spec', 'datastore'), '', 'spec.datastore'),
     ('VSphereMachineConfig', ('spec', 'networks'), ['/a/network/1', '/a/network/2', '/a/network/3'], 'spec.networks'),
     # fields added for EKS Anywhere conformance (only on the objects that carry them)
-    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.20',
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.22',
      'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
-    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.16',
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.18',
      'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
     ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), 'v1.18.2',
      'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
@@ -154,12 +154,13 @@ NEEDS_PARENT = ('etcdEncryption', 'ociNamespaces', 'certBundles', 'kubernetesVer
 
 
 def featured(objects):
-    """cluster_main_br.yaml with every conformance field: a worker group on the previous minor, etcd encryption,
+    """cluster_main_br.yaml on 1.21 with every conformance field: a worker group on 1.19, etcd encryption,
     an authenticated mirror with a CA and namespaces, certificate bundles and an OIDC provider."""
     for obj in objects:
         if obj['kind'] == 'Cluster':
             spec = obj['spec']
-            spec['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.18'
+            spec['kubernetesVersion'] = '1.21'
+            spec['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.19'
             spec['etcdEncryption'] = [{'providers': [{'kms': dict(KMS)}], 'resources': ['secrets']}]
             spec['registryMirrorConfiguration'] = {
                 'endpoint': 'mirror.example.com', 'port': '5000', 'authenticate': True, 'caCertContent': PEM,
