@@ -265,3 +265,13 @@ def test_oidc_validations(change, words):
 def test_featured_spec_loads_renders_and_validates():
     objects = featured_objects()
     assert assert_valid(objects) >= 8
+
+
+def test_skip_load_balancer_and_pod_iam_issuer():
+    docs = reference_docs('cluster_main.yaml')
+    docs[0]['spec']['controlPlaneConfiguration']['skipLoadBalancerDeployment'] = True
+    docs[0]['spec']['podIamConfig'] = {'serviceAccountIssuer': 'https://issuer.example.com'}
+    kcp = find(render(docs), 'KubeadmControlPlane', 'test')
+    assert '/etc/kubernetes/manifests/kube-vip.yaml' not in files_of(kcp)
+    args = kcp['spec']['kubeadmConfigSpec']['clusterConfiguration']['apiServer']['extraArgs']
+    assert {'name': 'service-account-issuer', 'value': 'https://issuer.example.com'} in args
