@@ -13,7 +13,9 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CERTS_DIR, MirrorError, RegistryMirror  # noqa: F401 (MirrorError: raised here)
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import (  # noqa: F401 (MirrorError: raised here)
+    CERTS_DIR, MirrorError, RegistryMirror,
+)
 
 _CREDENTIAL_LINE = re.compile(r'^(\s*(?:username|password) = )".*"$', re.M)
 
@@ -74,7 +76,8 @@ def masked_config(config):
     """The kind config with the registry mirror's credentials masked (for results and logs)."""
     out = dict(config)
     if config.get("containerdConfigPatches"):
-        out["containerdConfigPatches"] = [_CREDENTIAL_LINE.sub(r'\1"********"', patch) for patch in config["containerdConfigPatches"]]
+        out["containerdConfigPatches"] = [_CREDENTIAL_LINE.sub(r'\1"********"', patch)
+                                          for patch in config["containerdConfigPatches"]]
     return out
 
 
