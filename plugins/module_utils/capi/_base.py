@@ -228,4 +228,3 @@ def engine(template_dir=None):
     if key not in _ENGINES:
         _ENGINES[key] = Engine(template_dir)
     return _ENGINES[key]
-

@@ -87,7 +87,7 @@ def _files(job, cp_cfg, kubelet_patch, node_files):
     files = [kubelet_patch] if kubelet_patch else []
     if job.vsphere and not cp_cfg.get('skipLoadBalancerDeployment'):
         kube_vip = job.engine.text('kube_vip.yaml.j2', dict(job.base, kube_vip_svc_enable=False,
-                                                             kube_vip_kubeconfig='/etc/kubernetes/admin.conf'))
+                                                            kube_vip_kubeconfig='/etc/kubernetes/admin.conf'))
         kube_vip = dump_plain(yaml.load(kube_vip, Loader=job.engine.loader))
         files.append({'path': '/etc/kubernetes/manifests/kube-vip.yaml', 'owner': 'root:root', 'content': kube_vip})
     audit = cp_cfg.get('auditPolicyContent') or job.engine.text('audit_policy.yaml.j2', dict(job.base, audit_groups=AUDIT_GROUPS))

@@ -172,7 +172,7 @@ class NodeContext(object):
                 patch.setdefault('cgroupDriver', 'systemd')
             content = dump_plain(patch) + '\n'
             args = extra_args([('cloud-provider', 'external' if self.provider == 'vsphere' else None),
-                          ('node-labels', label_arg)])
+                               ('node-labels', label_arg)])
             return args, {'path': '/etc/kubernetes/patches/kubeletconfiguration0+strategic.yaml',
                           'owner': 'root:root', 'permissions': '0644', 'content': content}
         pairs = [('cloud-provider', 'external' if self.provider == 'vsphere' else None)]
@@ -217,7 +217,6 @@ def bottlerocket_host_settings(mc):
 
 def docker_machine_config(name):
     return {'spec': {'osFamily': 'ubuntu'}, 'metadata': {'name': name}}
-
 
 
 class RenderJob(object):

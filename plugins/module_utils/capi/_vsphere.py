@@ -48,7 +48,7 @@ def render_cloud_provider(job):
             'secretNamespace': 'kube-system', 'server': base['vsphere']['server'],
             'thumbprint': base['vsphere']['thumbprint']}}})
     cpi = job.engine.text('cpi_manifests.yaml.j2', dict(base, vsphere_conf=vsphere_conf,
-                                                         cp_taints=ctx.taints(cp_cfg.get('taints'))))
+                                                        cp_taints=ctx.taints(cp_cfg.get('taints'))))
     cpi_docs = [d for d in yaml.load_all(cpi, Loader=job.engine.loader) if d]
     cpi_text = ''.join('---\n' + dump_plain(d) for d in cpi_docs)
     return job.engine.objects('vsphere_cpi.yaml.j2', dict(base, cpi_manifests=cpi_text))

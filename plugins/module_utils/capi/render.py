@@ -75,7 +75,6 @@ ARGUMENT_SPEC = {
 }
 
 
-
 # ---------------------------------------------------------------------------------------------- bundle
 def resolve_bundle(bundle, kube_version, eksd=None, timeout=30):
     """The release values (see _bundles.release_info) for a Bundles manifest / versionsBundle / resolved dict."""
@@ -104,7 +103,6 @@ def resolve_bundle(bundle, kube_version, eksd=None, timeout=30):
         err = RenderError(exc.message)
         err.field = exc.field
         raise err
-
 
 
 def _unsupported(spec):
@@ -355,4 +353,3 @@ def write_manifests(objects, output_dir, cluster_name, check_mode=False):
         os.chmod(directory, 0o700)
         result['changed'] = True
     return result
-

@@ -238,8 +238,8 @@ def check_schema(kind, value, rep, schema_path='', field_path=''):
             field = match_field(key, props) if props is not None else None
             if field is not None and field in written and written[field] != key:
                 # encoding/json: both keys set the same field, the later one wins
-                rep.warn(_join(field_path, field), 'both "%s" and "%s" set this field (names match regardless of '
-                                                  'letter case); the later one, "%s", is used' % (written[field], key, key))
+                rep.warn(_join(field_path, field), 'both "%s" and "%s" set this field (names match regardless of letter '
+                         'case); the later one, "%s", is used' % (written[field], key, key))
                 result.pop(field, None)
             if field is not None:
                 written[field] = key

@@ -54,9 +54,9 @@ class RegistryMirror(object):
         self.username, self.password = creds.get('username'), creds.get('password')
         if self.authenticate and (not self.username or not self.password):
             missing = 'registry_username' if not self.username else 'registry_password'
+            what = missing.split('_')[1]
             raise MirrorError('registryMirrorConfiguration.authenticate is true but the mirror\'s %s is not given: '
-                              'set %s (or REGISTRY_%s)' % (missing.split('_')[1], missing,
-                                                            missing.split('_')[1].upper()), missing)
+                              'set %s (or REGISTRY_%s)' % (what, missing, what.upper()), missing)
 
     @staticmethod
     def from_spec(cspec, credentials=None):
@@ -132,4 +132,3 @@ class RegistryMirror(object):
 
     def secret_values(self):
         return [v for v in (self.password,) if v]
-
