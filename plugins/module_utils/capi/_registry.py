@@ -8,7 +8,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import b64
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CONTAINERD_APPEND  # noqa: F401
 
 CREDENTIALS_SECRET = 'registry-credentials'  # the Secret EKS Anywhere keeps the mirror's credentials in
 

@@ -37,19 +37,20 @@ except ImportError:  # pragma: no cover
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import bundles as _bundles
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import _naming as naming
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import (  # noqa: F401 (public names)
-    EKSA_FORK_FIELDS, FILES, MASK, NAMESPACE, SECRET_FIELDS, TEMPLATE_DIR, RenderError, engine, facts_root, get,
+    EKSA_FORK_FIELDS, FILES, MASK, NAMESPACE, SECRET_FIELDS, RenderError, engine, facts_root, get,
 )
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._cluster import base_values, render_cluster
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._control_plane import render_control_plane
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._etcd import etcd_values, render_etcd
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._health import render_control_plane_check, render_worker_checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import NodeContext, RenderJob
-from ansible_collections.eksa.anywhere.plugins.module_utils.capi._registry import CONTAINERD_APPEND, render_registry_secret
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi._registry import render_registry_secret
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._vsphere import (
     render_cloud_provider, render_failure_domains, render_secrets,
 )
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._workers import render_workers
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CONTAINERD_APPEND
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 __all__ = ['RenderError', 'render', 'resolve_bundle', 'write_manifests', 'dump_objects', 'load_objects',

@@ -8,8 +8,6 @@ bootstrap node), Bottlerocket's registryMirror settings, and the credentials of 
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-import re
-
 
 DEFAULT_REGISTRY = 'public.ecr.aws'          # EKS Anywhere's DefaultCoreEKSARegistry
 CERTS_DIR = '/etc/containerd/certs.d'

@@ -13,9 +13,7 @@ __metaclass__ = type
 import os
 import re
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import (  # noqa: F401 (MirrorError: raised here)
-    CERTS_DIR, MirrorError, RegistryMirror,
-)
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CERTS_DIR, RegistryMirror
 
 _CREDENTIAL_LINE = re.compile(r'^(\s*(?:username|password) = )".*"$', re.M)
 

@@ -50,7 +50,8 @@ def test_kind_config_air_gapped_mirror_with_ca_and_credentials():
         "endpoint": "mirror.local", "port": "5000", "authenticate": True, "caCertContent": "-----BEGIN CERTIFICATE-----\n",
         "ociNamespaces": [{"registry": "public.ecr.aws", "namespace": "eks-anywhere"},
                           {"registry": "docker.io", "namespace": "docker-hub"}]}}}}
-    with pytest.raises(kind.MirrorError) as err:
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
+    with pytest.raises(MirrorError) as err:
         kind.kind_config(spec)
     assert err.value.field == "registry_username"
     config = kind.kind_config(spec, {"username": "reg-user", "password": "reg-pass"}, certs_dir="/out/kind-certs.d")
