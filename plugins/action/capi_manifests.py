@@ -8,6 +8,11 @@ __metaclass__ = type
 
 import os
 
+ENV_CREDENTIALS = (('username', ('EKSA_VSPHERE_USERNAME', 'VMWARE_USER')),
+                   ('password', ('EKSA_VSPHERE_PASSWORD', 'VMWARE_PASSWORD')),
+                   ('cp_username', ('EKSA_VSPHERE_CP_USERNAME',)), ('cp_password', ('EKSA_VSPHERE_CP_PASSWORD',)))
+ENV_REGISTRY = (('registry_username', 'REGISTRY_USERNAME'), ('registry_password', 'REGISTRY_PASSWORD'))
+
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
@@ -28,6 +33,24 @@ def _spec(value):
             return load_spec(data=value)
         return load_spec(path=value)
     raise capi_render.RenderError('give the normalized spec (cluster_spec\'s result), a spec file or its objects', 'spec')
+
+
+def _env(name):
+    value = os.environ.get(name)
+    return value if value else None
+
+
+def resolve_credentials(args):
+    """The options with EKS Anywhere's environment variables filled in where an option is not given (the renderer
+    itself reads no environment): vSphere credentials and the registry mirror's."""
+    creds = dict(args.get('credentials') or {})
+    for key, names in ENV_CREDENTIALS:
+        if not creds.get(key):
+            creds[key] = next((_env(n) for n in names if _env(n)), None)
+    registry = {}
+    for key, name in ENV_REGISTRY:
+        registry[key.split('_', 1)[1]] = args.get(key) or _env(name)
+    return creds, registry
 
 
 class ActionModule(ActionBase):
@@ -62,9 +85,10 @@ class ActionModule(ActionBase):
         previous = args.get('previous')
         if previous is None and os.path.isdir(directory):
             previous = directory
+        credentials, registry = resolve_credentials(args)
         objects = capi_render.render(spec, args['bundle'], vsphere_facts=args.get('vsphere_facts'),
-                                     credentials=args.get('credentials'), previous=previous,
-                                     eksd=args.get('eksd_manifest'), timeout=args['timeout'])
+                                     credentials=credentials, previous=previous, eksd=args.get('eksd_manifest'),
+                                     timeout=args['timeout'], registry_credentials=registry)
         written = capi_render.write_manifests(objects, output_dir, cluster_name, check_mode=self._task.check_mode)
         summary = capi_render.summarize(objects)
         out = {

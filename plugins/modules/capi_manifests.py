@@ -61,7 +61,8 @@ options:
   credentials:
     description:
       - The vSphere credentials written into the C(Secret)s (CAPV's C(identityRef) and the cloud provider's).
-      - Fall back to E(EKSA_VSPHERE_USERNAME)/E(EKSA_VSPHERE_PASSWORD), then E(VMWARE_USER)/E(VMWARE_PASSWORD).
+      - Fall back to E(EKSA_VSPHERE_USERNAME)/E(EKSA_VSPHERE_PASSWORD), then E(VMWARE_USER)/E(VMWARE_PASSWORD), read by
+        the action plugin (the renderer itself reads no environment variable).
       - They appear only inside the C(Secret) objects of the secrets file, never in the result or the diff.
     type: dict
     suboptions:
@@ -82,6 +83,17 @@ options:
           - The password of O(credentials.cp_username); falls back to E(EKSA_VSPHERE_CP_PASSWORD).
           - Required when a separate cloud provider user is given.
         type: str
+  registry_username:
+    description:
+      - The user of an authenticated registry mirror (C(registryMirrorConfiguration.authenticate=true)), as
+        E(REGISTRY_USERNAME) sets it for EKS Anywhere; falls back to E(REGISTRY_USERNAME).
+      - Written only where EKS Anywhere writes it (the nodes' containerd/Bottlerocket registry credentials in the
+        bootstrap configuration), never in the result or the diff.
+    type: str
+  registry_password:
+    description:
+      - The password of O(registry_username); falls back to E(REGISTRY_PASSWORD).
+    type: str
   output_dir:
     description:
       - The directory holding C(<cluster>/generated/). Defaults to the current working directory.
@@ -100,9 +112,9 @@ options:
 notes:
   - Check mode renders and reports what would change without writing. With C(--diff), the diff of each changed file
     is returned, with every C(Secret) value masked.
-  - Fields the templates cannot express (an C(AWSIamConfig), C(etcdEncryption), an authenticated registry mirror,
-    C(hostOSConfiguration.certBundles), a worker group on another Kubernetes version) fail naming the field;
-    nothing is written on any error.
+  - An C(AWSIamConfig) reference fails naming the field (the AWS IAM Authenticator is not rendered); nothing is
+    written on any error.
+  - A worker node group with its own C(kubernetesVersion) is rendered from that version's entry of the Bundles manifest.
   - See C(docs/compatibility.md) for the differences from EKS Anywhere's own output.
 seealso:
   - module: eksa.anywhere.cluster_spec

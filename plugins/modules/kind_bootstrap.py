@@ -50,6 +50,15 @@ options:
   binary_path:
     description: The kind executable; found on C(PATH) when omitted.
     type: path
+  registry_username:
+    description:
+      - The user of an authenticated registry mirror (C(registryMirrorConfiguration.authenticate=true)); falls back to
+        E(REGISTRY_USERNAME). Patched into the kind node's containerd configuration, as EKS Anywhere does; masked in
+        the result.
+    type: str
+  registry_password:
+    description: The password of O(registry_username); falls back to E(REGISTRY_PASSWORD).
+    type: str
   wait_timeout:
     description: Seconds for kind to wait for the control plane, and for the API server to answer.
     type: int
@@ -103,21 +112,26 @@ cmd:
   type: list
   elements: str
 config:
-  description: The generated kind config.
+  description:
+    - The generated kind config (the registry mirror's credentials masked). With a registry mirror, its
+      C(hosts.toml) files and CA are written under C(<output_dir>/<name>/generated/kind-certs.d/), mounted at the
+      node's C(/etc/containerd/certs.d).
   returned: with O(state=present) and kind
   type: dict
 """
 
 import os
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.basic import AnsibleModule, env_fallback
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
 try:
@@ -196,6 +210,8 @@ def main():
             existing_kubeconfig=dict(type="path"),
             binary_path=dict(type="path"),
             wait_timeout=dict(type="int", default=300),
+            registry_username=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_USERNAME"])),
+            registry_password=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_PASSWORD"])),
         ),
         supports_check_mode=True,
     )
@@ -246,8 +262,13 @@ def main():
 
     if not p["spec"]:
         module.fail_json(msg="spec is required to create a kind bootstrap cluster: pass the normalized spec from eksa.anywhere.cluster_spec", **result)
-    config = kind.kind_config(p["spec"])
-    result["config"] = config
+    certs_dir = paths["kind_certs"]
+    try:
+        config = kind.kind_config(p["spec"], {"username": p["registry_username"], "password": p["registry_password"]},
+                                  certs_dir=os.path.abspath(certs_dir))
+    except MirrorError as exc:
+        module.fail_json(msg=exc.message, field=exc.field, **result)
+    result["config"] = kind.masked_config(config)
     if exists:
         ok, why = healthy(kubeconfig) if os.path.exists(kubeconfig) else (False, "its kubeconfig %s is missing" % kubeconfig)
         if not ok:
@@ -260,8 +281,13 @@ def main():
             if not os.path.isdir(generated):
                 os.makedirs(generated, 0o700)
             config_path = paths["kind_config"]
-            with open(config_path, "w") as handle:
-                yaml.safe_dump(config, handle, default_flow_style=False)
+            write_private(config_path, yaml.safe_dump(config, default_flow_style=False))  # may hold the mirror's credentials
+            for rel, content in sorted(kind.certs_files(p["spec"]).items()):
+                path = os.path.join(certs_dir, rel)
+                if not os.path.isdir(os.path.dirname(path)):
+                    os.makedirs(os.path.dirname(path), 0o755)
+                write_private(path, content)
+                os.chmod(path, 0o644)  # read by the node's containerd (no secret: hosts.toml and the CA)
             args = kind.create_args(name, p["node_image"], config_path, kubeconfig, wait="%ds" % p["wait_timeout"])
             result["cmd"] = [tool.binary] + args
             try:

@@ -37,6 +37,8 @@ DOMAIN_NAME_RE = re.compile(r'(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9
 HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
 SEMVER_RE = re.compile(r'^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$')
 KUBE_VERSION_RE = re.compile(r'^1\.\d+$')
+# EKS Anywhere's DefaultCuratedPackagesRegistryRegex (Go MatchString: unanchored, '.' any character)
+CURATED_PACKAGES_REGISTRY_RE = re.compile(r'783794618700.dkr.ecr.*.amazonaws.com')
 # Array items whose CRD "required" fields EKS Anywhere insists on (the rest are Go zero values).
 ITEM_REQUIRED = ('spec.failureDomains[]', 'spec.controlPlaneConfiguration.taints[]', 'spec.workerNodeGroupConfigurations[].taints[]',
                  'spec.mapRoles[]', 'spec.mapUsers[]', 'spec.registryMirrorConfiguration.ociNamespaces[]')
@@ -170,6 +172,42 @@ def suggest(name, valid):
     return close[0] if close else None
 
 
+def fold_case(name):
+    """The folded form Go's encoding/json compares field names in: ASCII letters lower-cased, any other
+    character mapped as unicode.ToLower(unicode.ToUpper(r)) (so the Kelvin sign matches "k")."""
+    out = []
+    for char in name:
+        if char < '\x80':
+            out.append(char.lower())
+        else:
+            folded = char.upper().lower()
+            out.append(folded if len(folded) == 1 else char)
+    return ''.join(out)
+
+
+def match_field(key, fields):
+    """The canonical field name ``key`` sets, as Go's encoding/json matches it: the exact name when there is one,
+    else the field whose name equals ``key`` regardless of letter case; None when no field matches."""
+    if key in fields:
+        return key
+    folded = fold_case(key)
+    for field in fields:
+        if fold_case(field) == folded:
+            return field
+    return None
+
+
+def canonical_keys(value, fields):
+    """A copy of mapping ``value`` with the keys that match ``fields`` regardless of case renamed to the field."""
+    if not isinstance(value, dict):
+        return value
+    out = {}
+    for key, sub in value.items():
+        name = match_field(key, fields) if isinstance(key, str) else None
+        out[name or key] = sub
+    return out
+
+
 def check_schema(kind, value, rep, schema_path='', field_path=''):
     """Check ``value`` against the kind's schema; return it with string fields as strings.
 
@@ -192,16 +230,25 @@ def check_schema(kind, value, rep, schema_path='', field_path=''):
             return INVALID
         props = node.get('properties')
         result = {}
+        written = {}
         for key, sub in value.items():
             if not isinstance(key, str):
                 rep.error(_join(field_path, key), 'field names must be strings, got %s' % _describe(key))
                 continue
+            field = match_field(key, props) if props is not None else None
+            if field is not None and field in written and written[field] != key:
+                # encoding/json: both keys set the same field, the later one wins
+                rep.warn(_join(field_path, field), 'both "%s" and "%s" set this field (names match regardless of letter '
+                         'case); the later one, "%s", is used' % (written[field], key, key))
+                result.pop(field, None)
+            if field is not None:
+                written[field] = key
             if sub is None:
                 continue
-            if props is not None and key in props:
-                checked = check_schema(kind, sub, rep, _join(schema_path, key), _join(field_path, key))
+            if field is not None:
+                checked = check_schema(kind, sub, rep, _join(schema_path, field), _join(field_path, field))
                 if checked is not INVALID:
-                    result[key] = checked
+                    result[field] = checked
             elif props is None and node.get('additionalProperties'):
                 checked = check_schema(kind, sub, rep, schema_path + '{}', '%s[%s]' % (field_path, key))
                 if checked is not INVALID:
@@ -614,7 +661,7 @@ def _validate_mirror(spec, rep):
         registry = namespace.get('registry') if isinstance(namespace, dict) else None
         if not registry:
             rep.error('%s.ociNamespaces[%d].registry' % (path, i), "registry can't be set to empty in OCINamespaces")
-        elif re.match(r'^.*\.dkr\.ecr\..*\.amazonaws\.com$', registry) or registry == 'public.ecr.aws':
+        elif CURATED_PACKAGES_REGISTRY_RE.search(registry):  # EKS Anywhere counts only the packages account's
             curated += 1
             if curated > 1:
                 rep.error('%s.ociNamespaces[%d].registry' % (path, i), 'only one registry mirror for curated packages is suppported')

@@ -62,6 +62,7 @@ def layout(output_dir, name, bootstrap_kubeconfig=None):
         'spec_file': os.path.join(root, '%s-eks-a-cluster.yaml' % name),
         'kind_kubeconfig': kind_kubeconfig,
         'kind_config': os.path.join(generated, 'kind_tmp.yaml'),
+        'kind_certs': os.path.join(generated, 'kind-certs.d'),
         'bootstrap_kubeconfig': bootstrap_kubeconfig or kind_kubeconfig,
         'clusterctl_repository': os.path.join(generated, 'clusterctl'),
         'bundle_cache': os.path.join(generated, 'bundle'),

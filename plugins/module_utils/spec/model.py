@@ -21,6 +21,7 @@ __metaclass__ = type
 
 import copy
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _conformance as conformance
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _defaults as defaults
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _validate as validate
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import API_VERSION, SCHEMAS
@@ -36,6 +37,7 @@ __all__ = ['API_VERSION', 'HAS_YAML', 'YAML_IMPORT_ERROR', 'SUPPORTED_KINDS', 'S
 SUPPORTED_KINDS = tuple(sorted(SCHEMAS))
 PROVIDERS = {validate.VSPHERE_DC: 'vsphere', validate.DOCKER_DC: 'docker'}
 INLINE = 'inline'
+ENVELOPE = ('apiVersion', 'kind', 'metadata', 'spec', 'status')
 
 
 def load_documents(source):
@@ -118,6 +120,10 @@ def _parse_objects(documents, rep):
             rep.error(None, None, _where(index, line), 'each YAML document must be a mapping (an EKS Anywhere object), got %s'
                       % type(doc).__name__)
             continue
+        # the CLI decodes the envelope as it decodes every field: names match regardless of letter case
+        doc = validate.canonical_keys(doc, ENVELOPE)
+        if isinstance(doc.get('metadata'), dict):
+            doc['metadata'] = validate.canonical_keys(doc['metadata'], ('name', 'namespace'))
         kind, api_version = doc.get('kind'), doc.get('apiVersion')
         name = validate.obj_name(doc)
         label_kind = kind if isinstance(kind, str) and kind else None
@@ -239,6 +245,13 @@ def _build(objects, cluster, idx, rep, source):
         _same_os_family(machine_configs, control_plane, etcd, workers, rep)
 
     validate.validate_cluster(cluster, provider, cluster_rep, idx)
+    conformance.validate_worker_versions(spec, cluster_rep)
+    conformance.validate_etcd_encryption(spec, cluster_rep)
+    for obj in objects:
+        if obj['kind'] == 'OIDCConfig':
+            conformance.validate_oidc(obj, rep.for_object(obj))
+        elif obj['kind'] == validate.VSPHERE_MC and provider == 'vsphere':
+            conformance.validate_cert_bundles(obj, rep.for_object(obj))
 
     by_kind = dict((kind, _referenced(spec, idx, kind)) for kind in ('GitOpsConfig', 'FluxConfig', 'OIDCConfig', 'AWSIamConfig'))
     return {

@@ -10,7 +10,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import os
+import re
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CERTS_DIR, RegistryMirror
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
+
+_CREDENTIAL_LINE = re.compile(r'^(\s*(?:username|password) = )".*"$', re.M)
 
 
 def cluster_name(name):
@@ -26,8 +32,16 @@ def _cidr(cluster, key):
     return blocks[0] if blocks else None
 
 
-def kind_config(spec):
-    """The kind config: pod/service CIDRs and the registry mirror of the spec."""
+def registry_mirror(spec, registry_credentials=None):
+    """The spec's registry mirror (spec.registry_mirror.RegistryMirror) or None; MirrorError when it authenticates
+    and its credentials are missing."""
+    return RegistryMirror.from_spec((spec["cluster"].get("spec") or {}), registry_credentials)
+
+
+def kind_config(spec, registry_credentials=None, certs_dir=None):
+    """The kind config: pod/service CIDRs and, as for every node, the registry mirror: containerd's config_path (and
+    the mirror's credentials when it authenticates) patched in, and ``certs_dir`` (its hosts.toml files and CA, see
+    certs_files) mounted at /etc/containerd/certs.d, so the bootstrap node pulls every image through the mirror."""
     cluster = spec["cluster"]
     config = {
         "kind": "Cluster",
@@ -40,16 +54,30 @@ def kind_config(spec):
         config["networking"]["podSubnet"] = pods
     if services:
         config["networking"]["serviceSubnet"] = services
-    mirror = (cluster.get("spec") or {}).get("registryMirrorConfiguration")
-    if mirror and mirror.get("endpoint"):
-        host = "%s:%s" % (mirror["endpoint"], mirror.get("port") or "443")
-        patch = ['[plugins."io.containerd.grpc.v1.cri".registry.mirrors."public.ecr.aws"]',
-                 '  endpoint = ["https://%s"]' % host]
-        if mirror.get("insecureSkipVerify"):
-            patch += ['[plugins."io.containerd.grpc.v1.cri".registry.configs."%s".tls]' % host,
-                      "  insecure_skip_verify = true"]
-        config["containerdConfigPatches"] = ["\n".join(patch)]
+    mirror = registry_mirror(spec, registry_credentials)
+    if mirror:
+        config["containerdConfigPatches"] = [mirror.containerd_config()]
+        if certs_dir:
+            config["nodes"][0]["extraMounts"] = [{"containerPath": CERTS_DIR, "hostPath": certs_dir, "readOnly": True}]
     return config
+
+
+def certs_files(spec):
+    """{path relative to the certs.d folder: content}: one hosts.toml per mirrored registry and the mirror's CA."""
+    mirror = registry_mirror(spec, {"username": "-", "password": "-"})
+    if not mirror:
+        return {}
+    return dict((path[len(CERTS_DIR) + 1:], content) for path, content in mirror.containerd_files()
+                if path.startswith(CERTS_DIR + "/"))
+
+
+def masked_config(config):
+    """The kind config with the registry mirror's credentials masked (for results and logs)."""
+    out = dict(config)
+    if config.get("containerdConfigPatches"):
+        out["containerdConfigPatches"] = [_CREDENTIAL_LINE.sub(r'\1"********"', patch)
+                                          for patch in config["containerdConfigPatches"]]
+    return out
 
 
 def proxy_environment(spec):

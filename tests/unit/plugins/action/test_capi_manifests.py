@@ -131,8 +131,11 @@ def test_spec_as_file_and_env_credentials(tmp_path, monkeypatch):
      ['1.33', 'not in the Bundles manifest', '1.18, 1.19, 1.20, 1.21, 1.29']),
     (lambda s: s['machine_configs']['test-cp']['spec']['users'][0].__setitem__('sshAuthorizedKeys', ['ssh-rsa AAAA-not-base64']),
      'VSphereMachineConfig/test-cp: spec.users[0].sshAuthorizedKeys[0]', ['does not parse']),
-    (lambda s: s['cluster']['spec'].__setitem__('etcdEncryption', [{'providers': [], 'resources': []}]),
-     'spec.etcdEncryption', ['not rendered']),
+    (lambda s: s['cluster']['spec']['workerNodeGroupConfigurations'][0].__setitem__('kubernetesVersion', '1.17'),
+     'spec.workerNodeGroupConfigurations[0].kubernetesVersion', ['1.17', 'not in the Bundles manifest', 'md-0']),
+    (lambda s: s['cluster']['spec'].__setitem__('registryMirrorConfiguration',
+                                                {'endpoint': 'mirror.example.com', 'authenticate': True}),
+     'registry_username', ['authenticate', 'REGISTRY_USERNAME']),
 ])
 def test_errors_name_field_and_write_nothing(spec, tmp_path, mutate, field, words):
     mutate(spec)
@@ -230,3 +233,24 @@ def test_broken_previous_secrets_file_never_quoted(spec, tmp_path, monkeypatch):
     assert result['failed'] is True and result['field'] == 'previous'
     assert 'c2VjcmV0cGFzc3dvcmQ' not in repr(result)
     assert 'malformed YAML at line' in result['msg'] and 'remove the file' in result['msg']
+
+
+def test_environment_credentials_are_resolved_by_the_plugin_not_the_renderer(spec, tmp_path, monkeypatch):
+    """The action plugin fills EKSA_VSPHERE_*/REGISTRY_* in; the renderer itself reads no environment variable."""
+    from ansible_collections.eksa.anywhere.plugins.action.capi_manifests import resolve_credentials
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
+    monkeypatch.setenv('EKSA_VSPHERE_USERNAME', 'env-user')
+    monkeypatch.setenv('EKSA_VSPHERE_PASSWORD', 'env-pass')
+    monkeypatch.setenv('REGISTRY_USERNAME', 'reg-user')
+    monkeypatch.setenv('REGISTRY_PASSWORD', 'reg-pass')
+    creds, registry = resolve_credentials({'credentials': None})
+    assert (creds['username'], creds['password'], registry) == ('env-user', 'env-pass',
+                                                                {'username': 'reg-user', 'password': 'reg-pass'})
+    creds, registry = resolve_credentials({'credentials': {'username': 'opt'}, 'registry_password': 'opt-pass'})
+    assert creds['username'] == 'opt' and registry['password'] == 'opt-pass'
+    with pytest.raises(capi_render.RenderError) as err:
+        capi_render.render(spec, BUNDLES)  # variables set, but no credentials passed in
+    assert err.value.field == 'credentials.username'
+    result = run({'spec': spec, 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert not result.get('failed'), result
+    assert 'env-pass' not in repr(result)

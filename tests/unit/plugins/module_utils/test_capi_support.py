@@ -208,7 +208,7 @@ def test_support_reads_shared():
 
 def test_thumbprint_follows_the_spec_as_eksa_renders_it():
     """Spec wins; insecure pins nothing; the server's thumbprint fills in only for an unpinned, untrusted certificate."""
-    from ansible_collections.eksa.anywhere.plugins.module_utils.capi.render import _thumbprint
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import thumbprint as _thumbprint
     server = {'thumbprint': 'AA:BB', 'self_signed': True}
     assert _thumbprint({'thumbprint': 'CC:DD'}, server) == 'CC:DD'
     assert _thumbprint({'thumbprint': 'CC:DD', 'insecure': True}, server) == ''

@@ -23,8 +23,11 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import Sp
 from conftest import SHARED_DIR
 
 REFERENCE_DIR = os.path.join(SHARED_DIR, 'eksa-reference', 'vsphere')
+FEATURED = 'cluster_main_br.yaml+features'  # a reference with every field added for EKS Anywhere conformance
 LOADABLE = ['cluster_main.yaml', 'cluster_main_br.yaml', 'cluster_main_multiple_worker_node_groups.yaml',
-            'cluster_main_stacked_etcd.yaml', 'cluster_with_networks.yaml']
+            'cluster_main_stacked_etcd.yaml', 'cluster_with_networks.yaml', FEATURED]
+PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
+KMS = {'name': 'config1', 'socketListenAddress': 'unix:///var/run/kmsplugin/socket1.sock', 'cachesize': 1000, 'timeout': '3s'}
 # Retyping/extending long key lists would only repeat the same check on every element.
 SKIP_RETYPE_UNDER = ('spec.users[0].sshAuthorizedKeys[',)
 
@@ -112,16 +115,75 @@ CORRUPT = [
     ('VSphereMachineConfig', ('spec', 'cloneMode'), 'instantClone', 'spec.cloneMode'),
     ('VSphereMachineConfig', ('spec', 'datastore'), '', 'spec.datastore'),
     ('VSphereMachineConfig', ('spec', 'networks'), ['/a/network/1', '/a/network/2', '/a/network/3'], 'spec.networks'),
+    # fields added for EKS Anywhere conformance (only on the objects that carry them)
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.22',
+     'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), '1.18',
+     'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'kubernetesVersion'), 'v1.18.2',
+     'spec.workerNodeGroupConfigurations[0].kubernetesVersion'),
+    ('Cluster', ('spec', 'etcdEncryption'), [], 'spec.etcdEncryption'),
+    ('Cluster', ('spec', 'etcdEncryption'), [{'providers': [{'kms': KMS}], 'resources': ['secrets']}] * 2, 'spec.etcdEncryption'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'providers'), [], 'spec.etcdEncryption[0].providers'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'resources'), [], 'spec.etcdEncryption[0].resources'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'providers', 0, 'kms', 'name'), '', 'spec.etcdEncryption[0].providers[0].kms.name'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'providers', 0, 'kms', 'socketListenAddress'), '/var/run/kms.sock',
+     'spec.etcdEncryption[0].providers[0].kms.socketListenAddress'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'providers', 0, 'kms', 'timeout'), 'soon',
+     'spec.etcdEncryption[0].providers[0].kms.timeout'),
+    ('Cluster', ('spec', 'etcdEncryption', 0, 'providers'),
+     [{'kms': KMS}, {'kms': dict(KMS, socketListenAddress='unix:///x/2.sock')}], 'spec.etcdEncryption[0].providers[1].kms.name'),
+    ('Cluster', ('spec', 'registryMirrorConfiguration', 'ociNamespaces'),
+     [{'registry': '783794618700.dkr.ecr.us-west-2.amazonaws.com', 'namespace': 'a'},
+      {'registry': '783794618700.dkr.ecr.us-east-1.amazonaws.com', 'namespace': 'b'}],
+     'spec.registryMirrorConfiguration.ociNamespaces[1].registry'),
+    ('Cluster', ('spec', 'registryMirrorConfiguration', 'ociNamespaces', 0, 'registry'), '',
+     'spec.registryMirrorConfiguration.ociNamespaces[0].registry'),
+    ('VSphereMachineConfig', ('spec', 'hostOSConfiguration', 'certBundles', 0, 'data'), 'not a certificate',
+     'spec.hostOSConfiguration.certBundles[0].data'),
+    ('VSphereMachineConfig', ('spec', 'hostOSConfiguration', 'certBundles', 0, 'name'), '',
+     'spec.hostOSConfiguration.certBundles[0].name'),
+    ('OIDCConfig', ('spec', 'clientId'), '', 'spec.clientId'),
+    ('OIDCConfig', ('spec', 'issuerUrl'), '', 'spec.issuerUrl'),
+    ('OIDCConfig', ('spec', 'issuerUrl'), 'http://issuer.example.com', 'spec.issuerUrl'),
+    ('OIDCConfig', ('spec', 'issuerUrl'), 'issuer.example.com', 'spec.issuerUrl'),
+    ('OIDCConfig', ('spec', 'requiredClaims'), [{'claim': 'a', 'value': '1'}, {'claim': 'b', 'value': '2'}], 'spec.requiredClaims'),
 ]
+# paths CORRUPT entries need on the object (an entry is skipped where the reference lacks the field's parent)
+NEEDS_PARENT = ('etcdEncryption', 'ociNamespaces', 'certBundles', 'kubernetesVersion')
+
+
+def featured(objects):
+    """cluster_main_br.yaml on 1.21 with every conformance field: a worker group on 1.19, etcd encryption,
+    an authenticated mirror with a CA and namespaces, certificate bundles and an OIDC provider."""
+    for obj in objects:
+        if obj['kind'] == 'Cluster':
+            spec = obj['spec']
+            spec['kubernetesVersion'] = '1.21'
+            spec['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.19'
+            spec['etcdEncryption'] = [{'providers': [{'kms': dict(KMS)}], 'resources': ['secrets']}]
+            spec['registryMirrorConfiguration'] = {
+                'endpoint': 'mirror.example.com', 'port': '5000', 'authenticate': True, 'caCertContent': PEM,
+                'ociNamespaces': [{'registry': 'public.ecr.aws', 'namespace': 'eks-anywhere'},
+                                  {'registry': 'docker.io', 'namespace': 'docker-hub'}]}
+            spec['identityProviderRefs'] = [{'kind': 'OIDCConfig', 'name': 'oidc'}]
+            namespace = obj['metadata'].get('namespace')
+        elif obj['kind'] == 'VSphereMachineConfig':
+            obj['spec'].setdefault('hostOSConfiguration', {})['certBundles'] = [{'name': 'corp-ca', 'data': PEM}]
+    objects.append({'apiVersion': 'anywhere.eks.amazonaws.com/v1alpha1', 'kind': 'OIDCConfig',
+                    'metadata': {'name': 'oidc', 'namespace': namespace},
+                    'spec': {'clientId': 'kubernetes', 'issuerUrl': 'https://issuer.example.com',
+                             'requiredClaims': [{'claim': 'aud', 'value': 'k8s'}]}})
+    return objects
 
 
 def load_reference(name):
-    with open(os.path.join(REFERENCE_DIR, name)) as handle:
+    with open(os.path.join(REFERENCE_DIR, name.split('+')[0])) as handle:
         objects = [o for o in yaml.safe_load_all(handle) if o]
     for obj in objects:
         if obj['kind'] == 'Cluster':
             obj['spec']['clusterNetwork'].pop('node', None)
-    return objects
+    return featured(objects) if name == FEATURED else objects
 
 
 def _walk(value, path):
@@ -206,6 +268,8 @@ def build_corpus():
                         continue
                     if path[-1] == 'taints' and len(obj['spec']['workerNodeGroupConfigurations']) > 1:
                         continue  # another, untainted group keeps the cluster valid
+                    if any(p in NEEDS_PARENT for p in path) and ref != FEATURED:
+                        continue
                     cases.append(pytest.param(ref, index, 'set', path, bad, expected, id='%s:corrupt:%s=%r' % (label, dotted(path), bad)))
             cases.append(pytest.param(ref, index, 'duplicate', None, None, 'metadata.name', id='%s:duplicate' % label))
             cases.append(pytest.param(ref, index, 'set', ('apiVersion',), 'anywhere.eks.amazonaws.com/v1', 'apiVersion',

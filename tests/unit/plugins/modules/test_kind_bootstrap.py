@@ -39,7 +39,34 @@ esac
 def test_kind_config_carries_cidrs_and_mirror():
     config = kind.kind_config(SPEC)
     assert config["networking"] == {"podSubnet": "192.168.0.0/16", "serviceSubnet": "10.96.0.0/12"}
-    assert "mirror.local:5000" in config["containerdConfigPatches"][0]
+    assert 'config_path = "/etc/containerd/certs.d"' in config["containerdConfigPatches"][0]
+    assert kind.certs_files(SPEC) == {"public.ecr.aws/hosts.toml": (
+        'server = "https://public.ecr.aws"\n\n[host."https://mirror.local:5000"]\n  capabilities = ["pull", "resolve"]\n')}
+
+
+def test_kind_config_air_gapped_mirror_with_ca_and_credentials():
+    """EKS Anywhere's kind config: every image through the mirror (each mirrored registry), its CA, its credentials."""
+    spec = {"cluster": {"spec": {"registryMirrorConfiguration": {
+        "endpoint": "mirror.local", "port": "5000", "authenticate": True, "caCertContent": "-----BEGIN CERTIFICATE-----\n",
+        "ociNamespaces": [{"registry": "public.ecr.aws", "namespace": "eks-anywhere"},
+                          {"registry": "docker.io", "namespace": "docker-hub"}]}}}}
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
+    with pytest.raises(MirrorError) as err:
+        kind.kind_config(spec)
+    assert err.value.field == "registry_username"
+    config = kind.kind_config(spec, {"username": "reg-user", "password": "reg-pass"}, certs_dir="/out/kind-certs.d")
+    patch = config["containerdConfigPatches"][0]
+    assert '[plugins."io.containerd.grpc.v1.cri".registry.configs."mirror.local:5000".auth]' in patch
+    assert 'password = "reg-pass"' in patch
+    assert config["nodes"][0]["extraMounts"] == [{"containerPath": "/etc/containerd/certs.d",
+                                                  "hostPath": "/out/kind-certs.d", "readOnly": True}]
+    assert "reg-pass" not in repr(kind.masked_config(config)) and "reg-user" not in repr(kind.masked_config(config))
+    files = kind.certs_files(spec)
+    assert sorted(files) == ["docker.io/hosts.toml", "mirror.local:5000/ca.crt", "public.ecr.aws/hosts.toml"]
+    assert '[host."https://mirror.local:5000/v2/docker-hub"]' in files["docker.io/hosts.toml"]
+    assert 'server = "https://registry-1.docker.io"' in files["docker.io/hosts.toml"]
+    assert 'ca = "/etc/containerd/certs.d/mirror.local:5000/ca.crt"' in files["public.ecr.aws/hosts.toml"]
+    assert "override_path = true" in files["public.ecr.aws/hosts.toml"]
 
 
 def test_proxy_environment_adds_vcenter_endpoint_and_cidrs():
