@@ -289,7 +289,11 @@ def main():
             options['eksd_releases'].update(checks.eksd_releases_from_bundle(doc))
         if not options['eksd_releases']:
             module.fail_json(msg='the bundle %s lists no spec.versionsBundles[].eksD.name' % p['bundle'])
-    host, port = server(p, dc_spec)
+    try:
+        host, port = server(p, dc_spec)
+    except ValueError as exc:
+        module.fail_json(msg='invalid vCenter address (spec.server of the VSphereDatacenterConfig, the hostname option or '
+                         'VMWARE_HOST): %s' % exc)
     if not host:
         module.fail_json(msg='no vCenter server: set spec.server of the VSphereDatacenterConfig, the hostname option or VMWARE_HOST')
     insecure = bool(dc_spec.get('insecure')) or not p['validate_certs']
