@@ -117,6 +117,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, chmod_file, write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
 try:
@@ -254,20 +255,21 @@ def main():
     else:
         result.update(changed=True, created=True)
         if not module.check_mode:
-            generated = os.path.dirname(kubeconfig)
-            if not os.path.isdir(generated):
-                os.makedirs(generated, 0o700)
-            config_path = os.path.join(generated, "kind_tmp.yaml")
-            with open(config_path, "w") as handle:
-                yaml.safe_dump(config, handle, default_flow_style=False)
+            config_path = os.path.join(os.path.dirname(kubeconfig), "kind_tmp.yaml")
+            try:  # <output_dir>/<name>/generated/: folders 0700 and no link followed (common/files.py)
+                write_private(config_path, yaml.safe_dump(config, default_flow_style=False), root=p["output_dir"])
+            except FileError as exc:
+                module.fail_json(msg="cannot write the kind config: %s" % exc.message, **result)
             args = kind.create_args(name, p["node_image"], config_path, kubeconfig, wait="%ds" % p["wait_timeout"])
             result["cmd"] = [tool.binary] + args
             try:
                 tool.run(args, env=kind.proxy_environment(p["spec"]))
             except CliError as exc:
                 fail_cli(module, exc, **result)
-            if os.path.exists(kubeconfig):
-                os.chmod(kubeconfig, 0o600)
+            try:
+                chmod_file(kubeconfig, 0o600)
+            except FileError as exc:
+                module.fail_json(msg=exc.message, **result)
             ok, why = wait_healthy(kubeconfig, p["wait_timeout"])
             if not ok:
                 module.fail_json(msg="kind created %s but its API server does not answer: %s" % (kind.cluster_name(name), why), **result)

@@ -201,7 +201,8 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file, write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
@@ -280,10 +281,12 @@ def main():
         if not HAS_YAML:
             module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
         try:
-            with open(p['bundle']) as handle:
-                docs = [d for d in yaml.safe_load_all(handle) if isinstance(d, dict)]
-        except (IOError, OSError, yaml.YAMLError) as exc:
-            module.fail_json(msg='cannot read the bundle %s: %s' % (p['bundle'], exc))
+            docs = [d for d in yaml.load_all(read_file(p['bundle'], limit=64 * 1024 * 1024).decode('utf-8', 'replace'),
+                                             Loader=SAFE_LOADER) if isinstance(d, dict)]
+        except FileError as exc:
+            module.fail_json(msg='cannot read the bundle: %s' % exc.message)
+        except yaml.YAMLError as exc:
+            module.fail_json(msg='cannot read the bundle %s: %s' % (p['bundle'], yaml_error_message(exc)[0]))
         options['eksd_releases'] = {}
         for doc in docs:
             options['eksd_releases'].update(checks.eksd_releases_from_bundle(doc))

@@ -333,3 +333,38 @@ class cluster_lock(object):  # pylint: disable=invalid-name
                 os.close(self.fd)  # closing releases the lock
                 self.fd = None
         return False
+
+
+def chmod_file(path, mode=SECRET_MODE):
+    """Set ``mode`` on regular file ``path`` (written by another program, e.g. kind's kubeconfig) without following a link.
+
+    Returns False when the file is missing; FileError when it is a link or not a regular file.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            return False
+        if exc.errno == errno.ELOOP:
+            raise FileError('%s is a symbolic link: refusing to change the mode of its target (remove it)' % path, path)
+        raise FileError('cannot open %s: %s' % (path, exc.strerror or exc), path)
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise FileError('%s is not a regular file' % path, path)
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
+    return True
+
+
+def cluster_root(path):
+    """The trusted folder of a path in a cluster's tree: the parent of ``<cluster>`` in ``<root>/<cluster>/generated/...``.
+
+    Below it no link is followed.  For a path outside such a tree, its own folder.
+    """
+    parts = os.path.abspath(path).split(os.sep)
+    if 'generated' in parts:
+        index = len(parts) - 1 - parts[::-1].index('generated')
+        if index >= 2:
+            return os.sep.join(parts[:index - 1]) or os.sep
+    return os.path.dirname(os.path.abspath(path))

@@ -22,11 +22,13 @@ except ImportError:  # pragma: no cover
     yaml = None
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 BUNDLES_API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
 EKSD_API_VERSION = 'distro.eks.amazonaws.com/v1alpha1'
 EMBED = 'embed:///'
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
 class BundleError(Exception):
@@ -59,11 +61,11 @@ def _read(source, what, base=None, timeout=30):
         candidate = os.path.join(base, source)
         if os.path.exists(candidate):
             source = candidate
-    try:
-        with open(source, 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace'), os.path.dirname(os.path.abspath(source))
-    except (IOError, OSError) as exc:
-        raise BundleError('cannot read %s %s: %s' % (what, source, exc.strerror or exc))
+    try:  # a regular file only (a FIFO never blocks), bounded
+        raw = read_file(source, limit=MAX_BUNDLE_BYTES)
+    except FileError as exc:
+        raise BundleError('cannot read %s: %s' % (what, exc.message))
+    return raw.decode('utf-8', 'replace'), os.path.dirname(os.path.abspath(source))
 
 
 def _parse(text, source, what):
