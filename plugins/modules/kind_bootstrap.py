@@ -118,6 +118,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, chmod_file, write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
 try:
@@ -201,6 +202,8 @@ def main():
     )
     require_libs(module)
     p = module.params
+    # credentials in the spec's proxy URLs are masked in every output of this module (invocation, results, errors)
+    module.no_log_values.update(proxy_credentials(p["spec"] or {}))
     name = p["name"]
     result = dict(changed=False, created=False, kind_cluster="", kubeconfig="")
 

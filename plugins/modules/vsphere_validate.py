@@ -203,6 +203,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file, write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
@@ -270,6 +271,8 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     p = module.params
+    # credentials in the spec's proxy URLs are masked in every output of this module (invocation, results, errors)
+    module.no_log_values.update(proxy_credentials(p['spec'] or {}))
     spec = p['spec']
     dc_spec = (spec.get('datacenter') or {}).get('spec') if isinstance(spec.get('datacenter'), dict) else None
     if spec.get('provider') != 'vsphere' or not isinstance(dc_spec, dict):

@@ -286,11 +286,11 @@ class cluster_lock(object):  # pylint: disable=invalid-name
     it does and since when).  The lock is released when the with-block ends or the process dies.
     """
 
-    def __init__(self, folder, root=None, what='a run', timeout=DEFAULT_LOCK_TIMEOUT, poll=0.2):
+    def __init__(self, folder, root=None, what='a run', timeout=None, poll=0.2):
         self.folder = os.path.abspath(folder)
         self.root = root
         self.what = what
-        self.timeout = timeout
+        self.timeout = DEFAULT_LOCK_TIMEOUT if timeout is None else timeout
         self.poll = poll
         self.fd = None
 

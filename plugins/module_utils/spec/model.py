@@ -24,6 +24,7 @@ import copy
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _defaults as defaults
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _validate as validate
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import API_VERSION, SCHEMAS
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.names import dns1123_label_problem
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._validate import SpecError, SpecProblem
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import (
     HAS_YAML, YAML_IMPORT_ERROR, DocumentProblem, plain, read_source,
@@ -203,6 +204,9 @@ def _normalize(documents, source):
 def _build(objects, cluster, idx, rep, source):
     cluster_rep = rep.for_object(cluster)
     namespace = validate.get(cluster, 'metadata', 'namespace') or defaults.DEFAULT_NAMESPACE
+    problem = dns1123_label_problem(namespace) if isinstance(namespace, str) else 'must be a string'
+    if problem:  # it reaches API paths: refused here, before any request
+        cluster_rep.error('metadata.namespace', 'namespace %r is not a valid Kubernetes namespace: %s' % (namespace, problem))
     for obj in objects:
         obj_ns = validate.get(obj, 'metadata', 'namespace')
         if obj_ns and obj_ns != namespace:
