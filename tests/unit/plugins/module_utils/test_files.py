@@ -168,9 +168,9 @@ def test_cluster_lock_waits_for_the_holder(tmp_path):
             order.append("first-start")
             threading.Event().wait(0.3)
             order.append("first-end")
-    t = threading.Thread(target=holder)
+    t = threading.Thread(target=holder, daemon=True)
     t.start()
-    held.wait()
+    assert held.wait(120), "the first run never took the lock"  # a guard against a hang, not a timing check
     with _files.cluster_lock(folder, what="second", timeout=30, poll=0.05):
         order.append("second")
     t.join()
