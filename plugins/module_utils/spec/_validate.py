@@ -19,7 +19,7 @@ import re
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import SCHEMAS
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.address import parse_server
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import YamlFloat, YamlInt, scalar_text
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.names import dns1123_label_problem, dns1123_subdomain_problem
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.names import dns1123_subdomain_problem
 
 VSPHERE_DC = 'VSphereDatacenterConfig'
 DOCKER_DC = 'DockerDatacenterConfig'
