@@ -18,7 +18,10 @@ from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, load_spec, normalize
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, cluster_lock
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import (
+    SpecError, is_valid_cluster_name, load_spec, normalize, proxy_credentials,
+)
 
 
 def _spec(value):
@@ -73,6 +76,8 @@ class ActionModule(ActionBase):
             result.update(failed=True, msg=to_native(exc), errors=[to_native(p) for p in getattr(exc, 'errors', [])])
         except capi_render.RenderError as exc:
             result.update(failed=True, msg=exc.message, field=exc.field)
+        except FileError as exc:
+            result.update(failed=True, msg='cannot write the manifests: %s' % exc.message, path=exc.path)
         except (IOError, OSError) as exc:
             result.update(failed=True, msg='cannot write the manifests: %s' % to_native(exc))
         return result
@@ -80,7 +85,10 @@ class ActionModule(ActionBase):
     def _run(self, args):
         spec = _spec(args['spec'])
         cluster_name = spec['cluster']['metadata']['name']
-        output_dir = args.get('output_dir') or os.getcwd()
+        if not is_valid_cluster_name(cluster_name):  # it becomes a folder name: never a path
+            raise capi_render.RenderError('cluster name %r is invalid: it must start with a letter and hold only letters, digits '
+                                          'and \'-\' (at most 35 characters)' % (cluster_name,), 'spec.cluster.metadata.name')
+        output_dir = os.path.abspath(args.get('output_dir') or os.getcwd())
         directory = capi_render.generated_dir(output_dir, cluster_name)
         previous = args.get('previous')
         if previous is None and os.path.isdir(directory):
@@ -89,7 +97,14 @@ class ActionModule(ActionBase):
         objects = capi_render.render(spec, args['bundle'], vsphere_facts=args.get('vsphere_facts'),
                                      credentials=credentials, previous=previous, eksd=args.get('eksd_manifest'),
                                      timeout=args['timeout'], registry_credentials=registry)
-        written = capi_render.write_manifests(objects, output_dir, cluster_name, check_mode=self._task.check_mode)
+        if self._task.check_mode:
+            written = capi_render.write_manifests(objects, output_dir, cluster_name, check_mode=True,
+                                                  redact=proxy_credentials(spec))
+        else:
+            # one run at a time writes a cluster's folder (after a successful render: nothing is written on error);
+            # a concurrent run waits, then fails naming this one
+            with cluster_lock(os.path.join(output_dir, cluster_name), root=output_dir, what='eksa.anywhere.capi_manifests'):
+                written = capi_render.write_manifests(objects, output_dir, cluster_name, redact=proxy_credentials(spec))
         summary = capi_render.summarize(objects)
         out = {
             'changed': written['changed'],

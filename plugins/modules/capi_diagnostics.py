@@ -69,6 +69,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, cluster_root, ensure_dir
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi.diagnostics import collect
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
@@ -89,8 +90,10 @@ def main():
         module.exit_json(changed=False, path=folder, summary=[])
     conn, client = k8s_from_module(module, what="management cluster")
     try:
-        os.makedirs(folder, 0o700)
+        ensure_dir(folder, root=cluster_root(folder))
         summary = collect(client, p["name"], p["namespace"], folder)
+    except FileError as exc:
+        module.fail_json(msg="cannot collect diagnostics: %s" % exc.message, path=folder)
     except (K8sError, OSError) as exc:
         module.fail_json(msg="cannot collect diagnostics: %s" % exc, path=folder)
     finally:

@@ -107,8 +107,9 @@ skipped_existing:
 import os
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-from ansible.module_utils.common.text.converters import to_bytes, to_native
+from ansible.module_utils.common.text.converters import to_native
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import PUBLIC_MODE, FileError, read_file, write_file
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.generate import (
     DEFAULT_KUBERNETES_VERSION,
     GenerateError,
@@ -121,6 +122,9 @@ try:
     HAS_YAML = True
 except ImportError:
     HAS_YAML = False
+
+
+MAX_EXISTING_BYTES = 8 * 1024 * 1024
 
 
 def main():
@@ -155,11 +159,12 @@ def main():
     if not os.path.isdir(parent):
         module.fail_json(msg="cannot write %s: the directory %s does not exist; create it first" % (dest, parent), **result)
     before = None
-    if os.path.exists(dest):
-        if os.path.isdir(dest):
-            module.fail_json(msg="dest %s is a directory: give the path of the file to write" % dest, **result)
-        with open(dest, "rb") as handle:
-            before = handle.read().decode("utf-8", errors="replace")
+    try:  # the same rules as the write: a link, FIFO or folder at dest is refused, never read through
+        raw = read_file(dest, limit=MAX_EXISTING_BYTES, root=parent, missing_ok=True)
+    except FileError as exc:
+        module.fail_json(msg="cannot use dest: %s" % exc.message, **result)
+    if raw is not None:
+        before = raw.decode("utf-8", errors="replace")
     if before is not None and before != content and not params["force"]:
         result["skipped_existing"] = True
         module.warn("%s exists with other content (a filled-in spec?): left alone; set force=true to overwrite it" % dest)
@@ -168,17 +173,15 @@ def main():
         if module._diff:
             result["diff"] = dict(before=before or "", after=content, before_header=dest, after_header=dest)
         if not module.check_mode:
-            tmp = "%s.tmp-%d" % (dest, os.getpid())
+            # a new random name in dest's folder (O_EXCL, no link followed), mode 0644 whatever the umask, renamed over dest
             try:
-                with open(tmp, "wb") as handle:
-                    handle.write(to_bytes(content))
-                module.atomic_move(tmp, dest)
+                write_file(dest, content, mode=PUBLIC_MODE)
+            except FileError as exc:
+                module.fail_json(msg="cannot write %s: %s" % (dest, exc.message), **result)
             except (IOError, OSError) as exc:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
                 module.fail_json(msg="cannot write %s: %s" % (dest, to_native(exc)), **result)
 
-    if not module.check_mode and os.path.exists(dest):
+    if not module.check_mode and os.path.isfile(dest) and not os.path.islink(dest):
         file_args = module.load_file_common_arguments(params, path=dest)
         result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
     module.exit_json(**result)

@@ -129,9 +129,10 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, chmod_file, write_file, write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
 try:
@@ -217,6 +218,8 @@ def main():
     )
     require_libs(module)
     p = module.params
+    # credentials in the spec's proxy URLs are masked in every output of this module (invocation, results, errors)
+    module.no_log_values.update(proxy_credentials(p["spec"] or {}))
     name = p["name"]
     result = dict(changed=False, created=False, kind_cluster="", kubeconfig="")
 
@@ -277,25 +280,25 @@ def main():
     else:
         result.update(changed=True, created=True)
         if not module.check_mode:
-            generated = os.path.dirname(kubeconfig)
-            if not os.path.isdir(generated):
-                os.makedirs(generated, 0o700)
             config_path = paths["kind_config"]
-            write_private(config_path, yaml.safe_dump(config, default_flow_style=False))  # may hold the mirror's credentials
-            for rel, content in sorted(kind.certs_files(p["spec"]).items()):
-                path = os.path.join(certs_dir, rel)
-                if not os.path.isdir(os.path.dirname(path)):
-                    os.makedirs(os.path.dirname(path), 0o755)
-                write_private(path, content)
-                os.chmod(path, 0o644)  # read by the node's containerd (no secret: hosts.toml and the CA)
+            try:  # <output_dir>/<name>/generated/: folders 0700 and no link followed (common/files.py)
+                # may hold the mirror's credentials
+                write_private(config_path, yaml.safe_dump(config, default_flow_style=False), root=p["output_dir"])
+                for rel, content in sorted(kind.certs_files(p["spec"]).items()):
+                    # read by the node's containerd (no secret: hosts.toml and the CA)
+                    write_file(os.path.join(certs_dir, rel), content, mode=0o644, dir_mode=0o755, root=p["output_dir"])
+            except FileError as exc:
+                module.fail_json(msg="cannot write the kind config: %s" % exc.message, **result)
             args = kind.create_args(name, p["node_image"], config_path, kubeconfig, wait="%ds" % p["wait_timeout"])
             result["cmd"] = [tool.binary] + args
             try:
                 tool.run(args, env=kind.proxy_environment(p["spec"]))
             except CliError as exc:
                 fail_cli(module, exc, **result)
-            if os.path.exists(kubeconfig):
-                os.chmod(kubeconfig, 0o600)
+            try:
+                chmod_file(kubeconfig, 0o600)
+            except FileError as exc:
+                module.fail_json(msg=exc.message, **result)
             ok, why = wait_healthy(kubeconfig, p["wait_timeout"])
             if not ok:
                 module.fail_json(msg="kind created %s but its API server does not answer: %s" % (kind.cluster_name(name), why), **result)

@@ -214,6 +214,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec, vsphere_cp_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
@@ -276,6 +277,8 @@ def main():
     if not HAS_REQUESTS:
         module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
     p = module.params
+    # credentials in the spec's proxy URLs are masked in every output of this module (invocation, results, errors)
+    module.no_log_values.update(proxy_credentials(p['spec'] or {}))
     spec = p['spec']
     dc_spec = (spec.get('datacenter') or {}).get('spec') if isinstance(spec.get('datacenter'), dict) else None
     if spec.get('provider') != 'vsphere' or not isinstance(dc_spec, dict):
@@ -295,7 +298,11 @@ def main():
             module.fail_json(msg='cannot read the bundle: %s' % exc)
         if not options['eksd_releases']:
             module.fail_json(msg='the bundle %s lists no spec.versionsBundles[].eksD.name' % p['bundle'])
-    host, port = server(p, dc_spec)
+    try:
+        host, port = server(p, dc_spec)
+    except ValueError as exc:
+        module.fail_json(msg='invalid vCenter address (spec.server of the VSphereDatacenterConfig, the hostname option or '
+                         'VMWARE_HOST): %s' % exc)
     if not host:
         module.fail_json(msg='no vCenter server: set spec.server of the VSphereDatacenterConfig, the hostname option or VMWARE_HOST')
     insecure = bool(dc_spec.get('insecure')) or not p['validate_certs']

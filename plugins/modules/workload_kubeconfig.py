@@ -67,7 +67,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, file_mode, read_file, write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 try:
@@ -103,15 +103,15 @@ def main():
             module.fail_json(msg="Secret %s/%s does not hold a kubeconfig" % (p["namespace"], secret_name))
         dest = p["dest"]
         changed = True
-        if os.path.isfile(dest):
-            with open(dest, "rb") as handle:
-                same = handle.read() == content
-            changed = not same or (os.stat(dest).st_mode & 0o777) != 0o600
-        if changed and not module.check_mode:
-            parent = os.path.dirname(os.path.abspath(dest))
-            if not os.path.isdir(parent):
-                os.makedirs(parent, 0o700)
-            write_private(dest, content)
+        # <output_dir>/<cluster>/<file>: no link followed below <output_dir>; folders 0700, the kubeconfig 0600
+        root = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
+        try:
+            old = read_file(dest, limit=16 * 1024 * 1024, root=root, missing_ok=True)
+            changed = old != content or file_mode(dest) != 0o600
+            if changed and not module.check_mode:
+                write_private(dest, content, root=root)
+        except FileError as exc:
+            module.fail_json(msg="cannot write the kubeconfig: %s" % exc.message, dest=dest)
         module.exit_json(changed=changed, dest=dest, server=server)
     finally:
         conn.close()

@@ -16,7 +16,7 @@ import re
 
 def split_suffix(name, base):
     """The numeric suffix of ``name`` when it is ``<base>-<n>``, else None."""
-    match = re.match(r'^%s-(\d+)$' % re.escape(base), str(name or ''))
+    match = re.fullmatch(r'%s-([0-9]+)' % re.escape(base), str(name or ''))
     return int(match.group(1)) if match else None
 
 

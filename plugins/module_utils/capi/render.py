@@ -49,7 +49,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.capi._vsphere import
     render_cloud_provider, render_failure_domains, render_secrets,
 )
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi._workers import render_workers
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, file_mode, read_file, write_private
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CONTAINERD_APPEND
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
@@ -270,6 +270,9 @@ def template_names(objects):
     return names
 
 
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
 def generated_dir(output_dir, cluster_name):
     return layout(output_dir, cluster_name)['generated']
 
@@ -294,27 +297,34 @@ def load_objects(previous):
     if not isinstance(previous, str):
         raise RenderError('previous must be a directory, a YAML file or a list of objects', 'previous')
     paths = []
+    if os.path.islink(previous):
+        raise RenderError('%s is a symbolic link: refusing to read the previous output through it (remove it)' % previous,
+                          'previous')
     if os.path.isdir(previous):
         paths = [os.path.join(previous, n) for n in sorted(os.listdir(previous)) if n.endswith(('.yaml', '.yml'))]
-    elif os.path.isfile(previous):
+    elif os.path.lexists(previous):
         paths = [previous]
     else:
         raise RenderError('%s does not exist' % previous, 'previous')
     out = []
     for path in paths:
         try:
-            with open(path, 'rb') as handle:
-                out += [d for d in yaml.load_all(handle.read().decode('utf-8'), Loader=SAFE_LOADER) if isinstance(d, dict)]
-        except (IOError, OSError) as exc:
-            raise RenderError('cannot read the previous output %s: %s' % (path, exc.strerror or exc), 'previous')
+            raw = read_file(path, limit=MAX_MANIFEST_BYTES, root=os.path.dirname(os.path.abspath(path)))
+            out += [d for d in yaml.load_all(raw.decode('utf-8', 'replace'), Loader=SAFE_LOADER) if isinstance(d, dict)]
+        except FileError as exc:
+            raise RenderError('cannot read the previous output: %s' % exc.message, 'previous')
         except yaml.YAMLError as exc:  # the secrets file is among them: name the place, never the text
             raise RenderError('cannot read the previous output %s: %s (remove the file to render it anew)'
                               % (path, yaml_error_message(exc)[0]), 'previous')
     return out
 
 
-def write_manifests(objects, output_dir, cluster_name, check_mode=False):
+def write_manifests(objects, output_dir, cluster_name, check_mode=False, redact=()):
     """Write the manifests under ``<output_dir>/<cluster>/generated/`` (dir 0700, files 0600).
+
+    Below ``output_dir`` no link is followed (common/files.py): a link at ``<cluster>``, ``generated`` or a file is
+    refused with FileError naming it, and the previous content for the diff is read with the same rule.  The
+    strings in ``redact`` (e.g. proxy credentials) are masked in the diff texts, as Secret values are.
 
     Returns {'path', 'files': [paths], 'changed': bool, 'changed_files': [paths], 'before': {path: text},
     'after': {path: text}} where before/after hold the texts with Secret values masked (for a diff).
@@ -328,11 +338,9 @@ def write_manifests(objects, output_dir, cluster_name, check_mode=False):
     for fname in [n for n in order if n in texts]:
         path = os.path.join(directory, fname)
         result['files'].append(path)
-        old = None
-        if os.path.isfile(path):
-            with open(path, 'rb') as handle:
-                old = handle.read().decode('utf-8', 'replace')
-        mode_ok = old is None or (os.stat(path).st_mode & 0o777) == 0o600
+        raw = read_file(path, limit=MAX_MANIFEST_BYTES, root=output_dir, missing_ok=True)
+        old = raw.decode('utf-8', 'replace') if raw is not None else None
+        mode_ok = old is None or file_mode(path) == 0o600
         if old == texts[fname] and mode_ok:
             continue
         result['changed'] = True
@@ -343,15 +351,20 @@ def write_manifests(objects, output_dir, cluster_name, check_mode=False):
                 old_masked = dump_objects(mask_secrets([d for d in yaml.load_all(old, Loader=SAFE_LOADER) if isinstance(d, dict)]))
             except yaml.YAMLError:
                 old_masked = '(unparsable previous content)\n'
-        result['before'][path] = old_masked
-        result['after'][path] = masked[fname]
+        result['before'][path] = _redact(old_masked, redact)
+        result['after'][path] = _redact(masked[fname], redact)
         if check_mode:
             continue
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        os.chmod(directory, 0o700)
-        write_private(path, texts[fname])
-    if not check_mode and os.path.isdir(directory) and (os.stat(directory).st_mode & 0o777) != 0o700:
+        write_private(path, texts[fname], root=output_dir)
+    if not check_mode and os.path.isdir(directory) and not os.path.islink(directory) and \
+            (os.stat(directory).st_mode & 0o777) != 0o700:
         os.chmod(directory, 0o700)
         result['changed'] = True
     return result
+
+
+def _redact(text, secrets):
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, '********')
+    return text

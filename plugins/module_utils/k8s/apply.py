@@ -18,6 +18,7 @@ try:
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
@@ -38,14 +39,16 @@ def load_manifest_text(text, source="inline"):
         raise ApplyError("%s is not valid YAML: %s" % (source, yaml_error_message(exc)[0]))
 
 
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
 def load_manifest_files(paths):
     objects = []
     for path in paths:
-        try:
-            with open(path) as handle:
-                text = handle.read()
-        except (IOError, OSError) as exc:
-            raise ApplyError("cannot read manifest %s: %s" % (path, exc))
+        try:  # a regular file only (a FIFO never blocks), bounded
+            text = read_file(path, limit=MAX_MANIFEST_BYTES).decode("utf-8", "replace")
+        except FileError as exc:
+            raise ApplyError("cannot read manifest: %s" % exc.message)
         objects.extend(load_manifest_text(text, path))
     return objects
 

@@ -21,7 +21,7 @@ KMS_SOCKET_PREFIX = 'unix://'
 
 
 def _minor(version):
-    return int(str(version).split('.')[1]) if KUBE_VERSION_RE.match(str(version or '')) else None
+    return int(str(version).split('.')[1]) if KUBE_VERSION_RE.fullmatch(str(version or '')) else None
 
 
 def validate_worker_versions(spec, rep):

@@ -17,7 +17,9 @@ import ipaddress
 import re
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import SCHEMAS
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.address import parse_server
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import YamlFloat, YamlInt, scalar_text
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.names import dns1123_subdomain_problem
 
 VSPHERE_DC = 'VSphereDatacenterConfig'
 DOCKER_DC = 'DockerDatacenterConfig'
@@ -31,12 +33,18 @@ MAX_CLUSTER_NAME = 35
 DEFAULT_NODE_CIDR_MASK = 24
 POD_SUBNET_NODE_MASK_MAX_DIFF = 16
 
-CLUSTER_NAME_RE = re.compile(r'^[a-zA-Z][a-zA-Z0-9-]+$')
+# Anchored patterns are applied with fullmatch() and ASCII classes: Go's `$` is the end of the text (Python's also
+# matches before a trailing newline) and Go's \d is [0-9] (Python's matches every Unicode digit).
+CLUSTER_NAME_RE = re.compile(r'[a-zA-Z][a-zA-Z0-9-]+', re.ASCII)
 # Same pattern as EKS Anywhere's domainNameRegex (matched anywhere in the string, as Go's MatchString does).
-DOMAIN_NAME_RE = re.compile(r'(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]')
-HOSTNAME_RE = re.compile(r'^(?=.{1,253}$)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$')
-SEMVER_RE = re.compile(r'^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$')
-KUBE_VERSION_RE = re.compile(r'^1\.\d+$')
+DOMAIN_NAME_RE = re.compile(r'(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9][a-z0-9-]{0,61}[a-z0-9]', re.ASCII)
+HOSTNAME_RE = re.compile(r'(?=.{1,253}\Z)[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*',
+                         re.ASCII | re.DOTALL)
+SEMVER_RE = re.compile(r'v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?', re.ASCII)
+KUBE_VERSION_RE = re.compile(r'1\.[0-9]+', re.ASCII)
+PORT_RE = re.compile(r'[0-9]{1,5}', re.ASCII)
+INT64_MIN, INT64_MAX = -(1 << 63), (1 << 63) - 1
+INT32_MIN, INT32_MAX = -(1 << 31), (1 << 31) - 1
 # EKS Anywhere's DefaultCuratedPackagesRegistryRegex (Go MatchString: unanchored, '.' any character)
 CURATED_PACKAGES_REGISTRY_RE = re.compile(r'783794618700.dkr.ecr.*.amazonaws.com')
 # Array items whose CRD "required" fields EKS Anywhere insists on (the rest are Go zero values).
@@ -104,18 +112,21 @@ class Report(object):
         self.source = source
         self.errors = []
         self.warnings = []
+        self._error_fields = set()  # (kind, name, path) of the errors: a lookup per ancestor, never a scan
+        self._warning_set = set()
 
     def error(self, kind, name, path, message):
         """Record an error, unless one was already recorded at this field or a field containing it."""
-        for known in self.errors:
-            if (known.kind, known.name) == (kind, name) and known.path and path and (
-                    path == known.path or path.startswith(known.path + '.') or path.startswith(known.path + '[')):
+        if path:
+            if any((kind, name, prefix) in self._error_fields for prefix in _field_prefixes(path)):
                 return
+            self._error_fields.add((kind, name, path))
         self.errors.append(SpecProblem(self.source, kind, name, path, message))
 
     def warn(self, kind, name, path, message):
         problem = SpecProblem(self.source, kind, name, path, message)
-        if problem not in self.warnings:
+        if problem not in self._warning_set:
+            self._warning_set.add(problem)
             self.warnings.append(problem)
 
     def for_object(self, obj):
@@ -133,6 +144,32 @@ class ObjectReport(object):
 
     def warn(self, path, message):
         self.report.warn(self.kind, self.name, path, message)
+
+
+def _field_prefixes(path):
+    """``path`` and every field containing it: a.b[0].c -> a.b[0].c, a.b[0], a.b, a."""
+    yield path
+    for index in range(len(path) - 1, 0, -1):
+        if path[index] in '.[':
+            yield path[:index]
+
+
+def redact_url(text):
+    """``text`` with the user information of a URL (``user:password@``) replaced: safe to print."""
+    if not isinstance(text, str):
+        return text
+    scheme, sep, rest = text.partition('://')
+    if not sep:
+        scheme, rest = '', text
+    authority_end = len(rest)
+    for stop in '/?#':
+        found = rest.find(stop)
+        if found != -1:
+            authority_end = min(authority_end, found)
+    authority = rest[:authority_end]
+    if '@' not in authority:
+        return text
+    return '%s%s%s@%s' % (scheme, sep, '<credentials>', rest[authority.rindex('@') + 1:])
 
 
 def obj_name(obj):
@@ -287,6 +324,11 @@ def check_schema(kind, value, rep, schema_path='', field_path=''):
         if isinstance(value, bool) or not isinstance(value, int):
             rep.error(field_path, 'must be %s, got %s' % (_TYPE_NAMES['integer'], _describe(value)))
             return INVALID
+        low, high = (INT32_MIN, INT32_MAX) if node.get('format') == 'int32' else (INT64_MIN, INT64_MAX)
+        if not low <= value <= high:
+            rep.error(field_path, 'integer %s is out of range: it must be between %d and %d (%s)'
+                      % (_describe(value)[len('number '):], low, high, node.get('format') or 'int64'))
+            return INVALID
         value = int(value)
     elif expected == 'number':
         if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -341,11 +383,9 @@ def parse_ip(text):
 
 
 def valid_port(port):
-    try:
-        number = int(str(port), 10)
-    except ValueError:
-        return False
-    return 0 < number <= 65535 and str(port).strip() == str(port)
+    """A TCP port 1-65535 written in ASCII digits only (no sign, space or other digits)."""
+    text = str(port)
+    return bool(PORT_RE.fullmatch(text)) and 0 < int(text) <= 65535
 
 
 # --------------------------------------------------------------------------- Cluster rules
@@ -369,7 +409,7 @@ def validate_cluster(cluster, provider, rep, idx):
 
 
 def _validate_name(name, rep):
-    if not CLUSTER_NAME_RE.match(name):
+    if not CLUSTER_NAME_RE.fullmatch(name):
         rep.error('metadata.name', 'failed to validate cluster config name: %s is not a valid cluster name, cluster names must start with '
                   'lowercase/uppercase letters and can include numbers and dashes. For instance \'testCluster-123\' is a valid name '
                   'but \'123testCluster\' is not.' % (name or '""'))
@@ -387,8 +427,8 @@ def _validate_endpoint(spec, provider, rep):
     elif not host:
         rep.error(path, 'cluster controlPlaneConfiguration.Endpoint.Host is not set or is empty; set the control plane '
                   'virtual IP (an unused IP address in the VM network)')
-    elif parse_ip(host) is None and not HOSTNAME_RE.match(host):
-        rep.error(path, 'control plane endpoint %s is invalid; give an IP address or a host name' % host)
+    elif parse_ip(host) is None and not HOSTNAME_RE.fullmatch(host):
+        rep.error(path, 'control plane endpoint %r is invalid; give an IP address or a host name' % host)
 
 
 def _check_ref(ref, path, role, allowed_kind, rep, idx):
@@ -451,6 +491,8 @@ def _validate_worker_node_groups(cluster, provider, rep):
         group_name = group.get('name')
         if not group_name:
             rep.error(gpath + '.name', 'must specify name for worker nodes')
+        elif _group_name_problem(cluster, group_name):
+            rep.error(gpath + '.name', _group_name_problem(cluster, group_name))
         elif group_name in names:
             rep.error(gpath + '.name', 'worker node group names must be unique; %s is also used by %s[%d]' % (group_name, path, names[group_name]))
         else:
@@ -468,6 +510,16 @@ def _validate_worker_node_groups(cluster, provider, rep):
             tainted += 1
     if tainted == len(groups) and _is_self_managed(cluster):
         rep.error(path, 'at least one WorkerNodeGroupConfiguration must not have NoExecute and/or NoSchedule taints')
+
+
+def _group_name_problem(cluster, group_name):
+    """Why ``<cluster>-<group>`` (the MachineDeployment and its templates) cannot be a Kubernetes object name, or None."""
+    composed = '%s-%s' % ((obj_name(cluster) or 'x').lower(), group_name)
+    problem = dns1123_subdomain_problem(composed)
+    if problem is None:
+        return None
+    return ('worker node group name %r cannot form a valid object name %r (its MachineDeployment): %s; use lowercase '
+            'letters, digits and \'-\' such as md-0' % (group_name, composed, problem))
 
 
 def _validate_autoscaling(autoscaling, count, gpath, rep):
@@ -616,20 +668,30 @@ def _validate_identity_providers(spec, rep, idx):
         _resolve(ref, 'spec.identityProviderRefs[%d]' % i, IDP_KINDS, 'identityProviderRef', rep, idx)
 
 
+def split_host_port(text):
+    """(host, port) of ``host:port`` or ``[v6]:port`` as Go's net.SplitHostPort; None when it is not one."""
+    match = re.fullmatch(r'(?:\[([^\[\]]*)\]|([^:\[\]]*)):([^:\[\]]*)', text, re.DOTALL)
+    if not match:
+        return None
+    return (match.group(1) if match.group(1) is not None else match.group(2)), match.group(3)
+
+
 def _validate_proxy_data(proxy, path, rep):
+    """EKS Anywhere's validateProxyData; a URL may carry ``user:password@`` (never printed: see redact_url)."""
+    shown = redact_url(proxy)
     host_port = proxy
     if proxy.startswith('http'):
-        match = re.match(r'^https?://([^/?#]+)', proxy)
+        match = re.fullmatch(r'https?://(?:[^/?#@]*@)?([^/?#@]+)(?:[/?#].*)?', proxy, re.DOTALL)
         if not match:
-            rep.error(path, 'proxy %s is invalid, please provide a valid URI' % proxy)
+            rep.error(path, 'proxy %s is invalid, please provide a valid URI' % shown)
             return
         host_port = match.group(1)
-    match = re.match(r'^(?:\[([^\]]+)\]|([^:\[\]]+)):([^:]*)$', host_port)
-    if not match:
-        rep.error(path, 'proxy endpoint %s is invalid (missing port in address), please provide a valid proxy address as host:port' % proxy)
+    parts = split_host_port(host_port)
+    if parts is None:
+        rep.error(path, 'proxy endpoint %s is invalid (missing port in address), please provide a valid proxy address as host:port' % shown)
         return
-    host, port = match.group(1) or match.group(2), match.group(3)
-    if parse_ip(host) is None and not HOSTNAME_RE.match(host):
+    host, port = parts
+    if parse_ip(host) is None and not HOSTNAME_RE.fullmatch(host):
         rep.error(path, 'proxy endpoint %s is invalid, please provide a valid proxy domain name or ip' % host)
     if not valid_port(port):
         rep.error(path, 'proxy port %s is invalid, please provide a valid proxy port' % port)
@@ -689,7 +751,7 @@ def _validate_misc(cluster, rep):
     if spec.get('bundlesRef') is not None and spec.get('eksaVersion') is not None:
         rep.error('spec.eksaVersion', 'cannot pass both bundlesRef and eksaVersion. New clusters should use eksaVersion instead of bundlesRef')
     version = spec.get('eksaVersion')
-    if version is not None and not SEMVER_RE.match(str(version)):
+    if version is not None and not SEMVER_RE.fullmatch(str(version)):
         rep.error('spec.eksaVersion', 'eksaVersion is not a valid semver (got %s; expected e.g. v0.26.1)' % version)
     sans = _as_list(get(spec, 'controlPlaneConfiguration', 'certSans'))
     invalid = [san for san in sans if not DOMAIN_NAME_RE.search(san) and parse_ip(san) is None]
@@ -699,8 +761,8 @@ def _validate_misc(cluster, rep):
     kube = spec.get('kubernetesVersion')
     if not kube:
         rep.error('spec.kubernetesVersion', 'kubernetesVersion is not set; give a Kubernetes minor version such as "1.31"')
-    elif not KUBE_VERSION_RE.match(str(kube)):
-        rep.error('spec.kubernetesVersion', 'kubernetesVersion %s is not a valid Kubernetes version; use MAJOR.MINOR such as "1.31"' % kube)
+    elif not KUBE_VERSION_RE.fullmatch(str(kube)):
+        rep.error('spec.kubernetesVersion', 'kubernetesVersion %r is not a valid Kubernetes version; use MAJOR.MINOR such as "1.31"' % kube)
 
 
 # --------------------------------------------------------------------------- vSphere objects
@@ -709,6 +771,11 @@ def validate_vsphere_datacenter(dc, rep):
     spec = dc.get('spec') or {}
     if not spec.get('server'):
         rep.error('spec.server', 'VSphereDatacenterConfig server is not set or is empty; give the vCenter host name or IP')
+    else:
+        try:
+            parse_server(spec['server'])
+        except ValueError as exc:
+            rep.error('spec.server', 'VSphereDatacenterConfig %s' % exc)
     if not spec.get('datacenter'):
         rep.error('spec.datacenter', 'VSphereDatacenterConfig datacenter is not set or is empty; give the vSphere datacenter name')
     network = spec.get('network')

@@ -27,11 +27,13 @@ except ImportError:  # pragma: no cover
     yaml = None
     HAS_YAML = False
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 BUNDLES_API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
 EKSD_API_VERSION = 'distro.eks.amazonaws.com/v1alpha1'
 EMBED = 'embed:///'
+MAX_BUNDLE_BYTES = 64 * 1024 * 1024
 
 
 class BundleError(Exception):
@@ -73,11 +75,14 @@ def download(url, what, timeout=30, ca_path=None, validate_certs=True):
     try:
         from ansible.module_utils.urls import open_url
         resp = open_url(url, timeout=timeout, validate_certs=validate_certs, ca_path=ca_path)
-        return resp.read()
+        data = resp.read(MAX_BUNDLE_BYTES + 1)
     except Exception as exc:  # pylint: disable=broad-except
         raise BundleError('cannot download %s %s: %s%s' % (
             what, url, exc, ' (give the CA that signed the server\'s certificate with bundle_ca_path)'
             if 'CERTIFICATE_VERIFY_FAILED' in str(exc) else ''))
+    if len(data) > MAX_BUNDLE_BYTES:
+        raise BundleError('%s %s is larger than %d MiB: refusing it' % (what, url, MAX_BUNDLE_BYTES >> 20))
+    return data
 
 
 def _read(source, what, base=None, timeout=30, ca_path=None, validate_certs=True):
@@ -86,11 +91,11 @@ def _read(source, what, base=None, timeout=30, ca_path=None, validate_certs=True
     if is_url(source):
         data = download(source, what, timeout, ca_path, validate_certs)
         return data.decode('utf-8', 'replace'), source.rsplit('/', 1)[0] + '/'
-    try:
-        with open(source, 'rb') as handle:
-            return handle.read().decode('utf-8', 'replace'), os.path.dirname(os.path.abspath(source))
-    except (IOError, OSError) as exc:
-        raise BundleError('cannot read %s %s: %s' % (what, source, exc.strerror or exc))
+    try:  # a regular file only (a FIFO never blocks), bounded
+        raw = read_file(source, limit=MAX_BUNDLE_BYTES)
+    except FileError as exc:
+        raise BundleError('cannot read %s: %s' % (what, exc.message))
+    return raw.decode('utf-8', 'replace'), os.path.dirname(os.path.abspath(source))
 
 
 def _parse(text, source, what):

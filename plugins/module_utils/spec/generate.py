@@ -15,7 +15,7 @@ import re
 API_VERSION = "anywhere.eks.amazonaws.com/v1alpha1"
 PROVIDERS = ("vsphere", "docker")
 DEFAULT_KUBERNETES_VERSION = "1.33"
-NAME_RE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]+$")
+NAME_RE = re.compile(r"[a-zA-Z][a-zA-Z0-9-]+", re.ASCII)  # on the whole string (fullmatch)
 MAX_NAME_LENGTH = 35
 SSH_KEY_PLACEHOLDER = "ssh-rsa AAAA..."
 
@@ -69,14 +69,14 @@ def _vsphere_machine(name):
 def validate_arguments(name, provider, kubernetes_version):
     """Return a list of problems with the arguments (empty when they are fine)."""
     problems = []
-    if not name or not NAME_RE.match(name):
+    if not isinstance(name, str) or not NAME_RE.fullmatch(name):
         problems.append("cluster name %r is invalid: it must start with a letter and contain only letters, digits and '-'"
                         " (regex ^[a-zA-Z][a-zA-Z0-9-]+$)" % (name,))
     elif len(name) > MAX_NAME_LENGTH:
         problems.append("cluster name %r is %d characters long: at most %d are allowed" % (name, len(name), MAX_NAME_LENGTH))
     if provider not in PROVIDERS:
         problems.append("provider %r is not supported: use one of %s" % (provider, ", ".join(PROVIDERS)))
-    if not re.match(r"^1\.\d+$", str(kubernetes_version or "")):
+    if not re.fullmatch(r"1\.[0-9]+", str(kubernetes_version or "")):
         problems.append("kubernetes version %r is invalid: give it as MAJOR.MINOR, for example \"1.33\"" % (kubernetes_version,))
     return problems
 
@@ -110,7 +110,7 @@ def render_yaml(objects):
         pass
 
     def _str(dumper, value):
-        style = '"' if value == "" or re.match(r"^\d+(\.\d+)*$", value) else None
+        style = '"' if value == "" or re.fullmatch(r"[0-9]+(\.[0-9]+)*", value) else None
         return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
 
     _Dumper.add_representer(str, _str)

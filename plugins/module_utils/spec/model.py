@@ -25,6 +25,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _conform
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _defaults as defaults
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _validate as validate
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import API_VERSION, SCHEMAS
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.names import dns1123_label_problem
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec._validate import SpecError, SpecProblem
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import (
     HAS_YAML, YAML_IMPORT_ERROR, DocumentProblem, plain, read_source,
@@ -32,7 +33,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import (
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import load_documents as _load_yaml_documents
 
 __all__ = ['API_VERSION', 'HAS_YAML', 'YAML_IMPORT_ERROR', 'SUPPORTED_KINDS', 'SpecError', 'SpecProblem',
-           'load_documents', 'load_spec', 'normalize']
+           'is_valid_cluster_name', 'load_documents', 'load_spec', 'normalize', 'proxy_credentials']
 
 SUPPORTED_KINDS = tuple(sorted(SCHEMAS))
 PROVIDERS = {validate.VSPHERE_DC: 'vsphere', validate.DOCKER_DC: 'docker'}
@@ -209,6 +210,9 @@ def _normalize(documents, source):
 def _build(objects, cluster, idx, rep, source):
     cluster_rep = rep.for_object(cluster)
     namespace = validate.get(cluster, 'metadata', 'namespace') or defaults.DEFAULT_NAMESPACE
+    problem = dns1123_label_problem(namespace) if isinstance(namespace, str) else 'must be a string'
+    if problem:  # it reaches API paths: refused here, before any request
+        cluster_rep.error('metadata.namespace', 'namespace %r is not a valid Kubernetes namespace: %s' % (namespace, problem))
     for obj in objects:
         obj_ns = validate.get(obj, 'metadata', 'namespace')
         if obj_ns and obj_ns != namespace:
@@ -315,3 +319,28 @@ def _referenced(spec, idx, kind):
         if isinstance(ref, dict) and ref.get('kind') == kind and (kind, ref.get('name')) in idx:
             return idx[(kind, ref['name'])]
     return None
+
+
+def is_valid_cluster_name(name):
+    """EKS Anywhere's cluster name rule, on the whole string (the name becomes a folder and object names)."""
+    return isinstance(name, str) and bool(validate.CLUSTER_NAME_RE.fullmatch(name)) and len(name) <= validate.MAX_CLUSTER_NAME
+
+
+def proxy_credentials(spec):
+    """The credentials (``user:password`` and the password) in a normalized spec's proxy URLs: mask them in any output."""
+    proxy = validate.get(spec, 'cluster', 'spec', 'proxyConfiguration')
+    found = []
+    for key in ('httpProxy', 'httpsProxy'):
+        value = validate.get(proxy, key)
+        if not isinstance(value, str) or '@' not in value:
+            continue
+        rest = value.split('://', 1)[-1]
+        authority = rest
+        for stop in '/?#':
+            authority = authority.split(stop, 1)[0]
+        if '@' in authority:
+            userinfo = authority.rsplit('@', 1)[0]
+            found.append(userinfo)
+            if ':' in userinfo and userinfo.split(':', 1)[1]:
+                found.append(userinfo.split(':', 1)[1])
+    return sorted(set(found), key=lambda text: -len(text))

@@ -13,7 +13,6 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
-import shutil
 
 try:
     import yaml
@@ -21,7 +20,9 @@ try:
 except ImportError:  # pragma: no cover
     HAS_YAML = False
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
+    FileError, cluster_root, ensure_dir, read_file, write_private,
+)
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
@@ -56,8 +57,12 @@ class ClusterctlError(Exception):
     pass
 
 
-def fetch(uri, dest):
-    """Copy a manifest the bundle names (a local path or file:// URL: the cluster context downloads remote ones) into dest."""
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024
+
+
+def fetch(uri, dest, root=None):
+    """Copy a manifest the bundle names (a local path or file:// URL: the cluster context downloads remote ones)
+    into dest (0600, no link followed below root)."""
     if uri.startswith("file://"):
         uri = uri[len("file://"):]
     if uri.startswith(("http://", "https://")):
@@ -65,7 +70,10 @@ def fetch(uri, dest):
                               "(eksa.anywhere.cluster_context downloads remote manifests once)" % uri)
     if not os.path.isfile(uri):
         raise ClusterctlError("the bundle names %s, which does not exist: check the Bundles manifest" % uri)
-    shutil.copyfile(uri, dest)
+    try:
+        write_private(dest, read_file(uri, limit=MAX_MANIFEST_BYTES), root=root)
+    except FileError as exc:
+        raise ClusterctlError(exc.message)
 
 
 def wanted_providers(versions_bundle, infrastructure="vsphere", external_etcd=True):
@@ -102,25 +110,25 @@ def build_repository(versions_bundle, repo_dir, infrastructure="vsphere", extern
     """Write the local repository and clusterctl.yaml under repo_dir; return (config path, wanted providers)."""
     providers = wanted_providers(versions_bundle, infrastructure, external_etcd)
     certs = cert_manager(versions_bundle)
-    if not os.path.isdir(repo_dir):
-        os.makedirs(repo_dir, 0o700)
-    config = {"providers": [], "cert-manager": {}, "images": {}}
-    for prov in providers:
-        folder = os.path.join(repo_dir, prov["folder"], prov["version"])
-        if not os.path.isdir(folder):
-            os.makedirs(folder, 0o700)
-        target = os.path.join(folder, prov["file"])
-        fetch(prov["components"], target)
-        fetch(prov["metadata"], os.path.join(folder, "metadata.yaml"))
-        config["providers"].append({"name": prov["name"], "type": prov["type"], "url": target})
-    cm_folder = os.path.join(repo_dir, "cert-manager", certs["version"])
-    if not os.path.isdir(cm_folder):
-        os.makedirs(cm_folder, 0o700)
-    cm_target = os.path.join(cm_folder, "cert-manager.yaml")
-    fetch(certs["manifest"], cm_target)
-    config["cert-manager"] = {"url": cm_target, "version": certs["version"]}
-    config_path = os.path.join(repo_dir, "clusterctl.yaml")
-    write_private(config_path, yaml.safe_dump(config, default_flow_style=False))
+    # <output_dir>/<cluster>/generated/clusterctl/...: folders 0700, files 0600, no link followed below <output_dir>
+    root = cluster_root(os.path.join(repo_dir, "clusterctl.yaml"))
+    try:
+        ensure_dir(repo_dir, root=root)
+        config = {"providers": [], "cert-manager": {}, "images": {}}
+        for prov in providers:
+            folder = os.path.join(repo_dir, prov["folder"], prov["version"])
+            target = os.path.join(folder, prov["file"])
+            fetch(prov["components"], target, root=root)
+            fetch(prov["metadata"], os.path.join(folder, "metadata.yaml"), root=root)
+            config["providers"].append({"name": prov["name"], "type": prov["type"], "url": target})
+        cm_folder = os.path.join(repo_dir, "cert-manager", certs["version"])
+        cm_target = os.path.join(cm_folder, "cert-manager.yaml")
+        fetch(certs["manifest"], cm_target, root=root)
+        config["cert-manager"] = {"url": cm_target, "version": certs["version"]}
+        config_path = os.path.join(repo_dir, "clusterctl.yaml")
+        write_private(config_path, yaml.safe_dump(config, default_flow_style=False), root=root)
+    except FileError as exc:
+        raise ClusterctlError(exc.message)
     return config_path, providers
 
 

@@ -14,6 +14,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import errno
+import ipaddress
 import posixpath
 import socket
 
@@ -708,6 +709,13 @@ class Preflight(object):
     def _control_plane_ip(self):
         rep = self.report
         host = str(_get(self.spec, 'cluster', 'spec', 'controlPlaneConfiguration', 'endpoint', 'host') or '')
+        try:  # EKS Anywhere's vSphere validator (validateControlPlaneIp): the endpoint is an IP, not a host name
+            ipaddress.ip_address(host)
+        except ValueError:
+            rep.fail('control plane ip', host, 'cluster controlPlaneConfiguration.Endpoint.Host is invalid: %s' % host,
+                     'Set controlPlaneConfiguration.endpoint.host to an unused IP address of the VM network (kube-vip '
+                     'serves the control plane on it); a host name is not supported on vSphere.')
+            return
         if self.opts.get('skip_ip_check'):
             rep.skip('control plane ip', host, 'Skipping check for whether control plane ip is in use')
             rep.messages.append('Skipping check for whether control plane ip is in use')

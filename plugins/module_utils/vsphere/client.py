@@ -26,6 +26,8 @@ import socket
 import ssl
 import traceback
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.address import parse_server
+
 try:
     from pyVmomi import vim, vmodl
     from pyVmomi.SoapAdapter import SoapStubAdapter
@@ -68,18 +70,12 @@ def normalize_thumbprint(value):
 
 
 def split_server(server, port=443):
-    """``host``, ``host:port``, ``https://host:port/sdk`` -> (host, port)."""
-    text = (server or '').strip()
-    if '://' in text:
-        text = text.split('://', 1)[1]
-    text = text.split('/', 1)[0]
-    if text.startswith('['):
-        host, _sep, rest = text[1:].partition(']')
-        return host, int(rest[1:]) if rest.startswith(':') else port
-    if text.count(':') == 1:
-        host, _sep, p = text.partition(':')
-        return host, int(p) if p.isdigit() else port
-    return text, port
+    """``host``, ``host:port``, ``[v6]:port``, ``https://host:port/sdk`` -> (host, port).
+
+    ValueError (saying what is wrong) for a port that is not 1-65535 (``host:99999``, ``host:abc``, ``[::1]:abc``) or a
+    host that is not a host name or IP: never a silent fallback to 443 or a port taken modulo 65536.
+    """
+    return parse_server(server, port)
 
 
 class _CountingStub(SoapStubAdapter):

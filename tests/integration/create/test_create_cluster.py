@@ -53,6 +53,14 @@ def recap_changed(out):
     return int(match.group(1)) if match else None
 
 
+CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
+
+
+def own(items, name):
+    """The objects of cluster ``name`` only: the lab may hold other clusters (make demo's, another test's)."""
+    return [i for i in items if (i["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == name or i["metadata"]["name"] == name]
+
+
 def kube(lab, kubeconfig, *args):
     out = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig] + list(args) + ["-o", "json"],
                          capture_output=True, text=True, check=True, timeout=60).stdout
@@ -124,11 +132,11 @@ def test_second_run_changes_nothing(lab, created):
 
 def test_capi_objects_moved_to_workload(lab, created):
     wl = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
-    names = [(i["kind"], i["metadata"]["name"]) for i in wl["items"]]
+    names = [(i["kind"], i["metadata"]["name"]) for i in own(wl["items"], NAME)]
     assert ("Cluster", NAME) in names
     assert sum(1 for k, dummy in names if k == "Machine") == 7  # 2 control plane + 3 etcd + 2 workers
     bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
-    assert not [i for i in bs["items"] if i["metadata"]["name"].startswith(NAME)]
+    assert not own(bs["items"], NAME)
 
 
 def test_workload_has_cilium_storage_class_and_eksa_objects(lab, created):
@@ -141,7 +149,7 @@ def test_workload_has_cilium_storage_class_and_eksa_objects(lab, created):
     cluster = kube(lab, kubeconfig, "get", "clusters.anywhere.eks.amazonaws.com", NAME, "-n", "default")
     assert cluster["metadata"]["annotations"]["anywhere.eks.amazonaws.com/managed-by-cli"] == "true"
     nodes = kube(lab, kubeconfig, "get", "nodes")["items"]
-    assert len([n for n in nodes if n["metadata"]["name"].startswith(NAME)]) == 4
+    assert len([n for n in nodes if n["metadata"]["name"].startswith(NAME + "-")]) == 4
 
 
 def test_spec_file_written(created):
@@ -251,7 +259,7 @@ def test_killed_during_a_phase_then_rerun_completes(lab, tmp_path, point):
     assert again.returncode == 0, again.stdout[-4000:]
     assert "🎉 Cluster created!" in again.stdout
     wl = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machines.cluster.x-k8s.io", "-n", "eksa-system")
-    assert len([m for m in wl["items"] if m["metadata"]["name"].startswith(name + "-")]) == 7
+    assert len(own(wl["items"], name)) == 7
     bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")
-    assert not [i for i in bs["items"] if i["metadata"]["name"].startswith(name)]
+    assert not own(bs["items"], name)
     assert len(vms_of(lab, name)) == 7

@@ -254,3 +254,44 @@ def test_environment_credentials_are_resolved_by_the_plugin_not_the_renderer(spe
     result = run({'spec': spec, 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
     assert not result.get('failed'), result
     assert 'env-pass' not in repr(result)
+
+
+def test_generated_link_refused_and_target_untouched(spec, tmp_path):
+    """<cluster>/generated as a link: neither the manifests (secrets included) nor the diff's "before" go through it."""
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    os.chmod(str(outside), 0o755)
+    (outside / 'test-capi-secrets.yaml').write_text('kind: Secret\nstringData: {password: old-outside}\n')
+    out = tmp_path / 'out'
+    (out / 'test').mkdir(parents=True)
+    os.symlink(str(outside), str(out / 'test' / 'generated'))
+    result = run(args(spec, out), diff=True)
+    assert result['failed'] is True and str(out / 'test' / 'generated') in result['msg']
+    assert 'symbolic link' in result['msg'] and 'old-outside' not in repr(result)
+    assert sorted(os.listdir(str(outside))) == ['test-capi-secrets.yaml']
+    assert stat.S_IMODE(os.stat(str(outside)).st_mode) == 0o755
+
+
+def test_umask_000_still_private(spec, tmp_path):
+    old = os.umask(0)
+    try:
+        result = run(args(spec, tmp_path / 'new' / 'out'))
+    finally:
+        os.umask(old)
+    assert not result.get('failed'), result
+    for folder in (tmp_path / 'new' / 'out' / 'test', tmp_path / 'new' / 'out' / 'test' / 'generated'):
+        assert stat.S_IMODE(os.stat(str(folder)).st_mode) == 0o700, folder
+    for path in result['files']:
+        assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_concurrent_run_fails_naming_the_holder(spec, tmp_path, monkeypatch):
+    from ansible_collections.eksa.anywhere.plugins.module_utils.common import files
+    monkeypatch.setattr(files, 'DEFAULT_LOCK_TIMEOUT', 0)
+    with files.cluster_lock(str(tmp_path / 'test'), what='another capi_manifests'):
+        result = run(args(spec, tmp_path))
+    assert result['failed'] is True
+    assert 'in use by pid %d (another capi_manifests' % os.getpid() in result['msg']
+    assert not (tmp_path / 'test' / 'generated').exists()
+    again = run(args(spec, tmp_path))
+    assert not again.get('failed') and again['changed']

@@ -148,6 +148,37 @@ CORRUPT = [
     ('OIDCConfig', ('spec', 'issuerUrl'), 'http://issuer.example.com', 'spec.issuerUrl'),
     ('OIDCConfig', ('spec', 'issuerUrl'), 'issuer.example.com', 'spec.issuerUrl'),
     ('OIDCConfig', ('spec', 'requiredClaims'), [{'claim': 'a', 'value': '1'}, {'claim': 'b', 'value': '2'}], 'spec.requiredClaims'),
+    # issue 11: values the Go side refuses -- full-string matching (Go's `$` is the end of the text, \d is ASCII) ...
+    ('Cluster', ('metadata', 'name'), 'test\n', 'metadata.name'),
+    ('Cluster', ('metadata', 'namespace'), '../kube-system', 'metadata.namespace'),
+    ('Cluster', ('spec', 'kubernetesVersion'), '1.31\n', 'spec.kubernetesVersion'),
+    ('Cluster', ('spec', 'kubernetesVersion'), u'1.\u0663\u0661', 'spec.kubernetesVersion'),
+    ('Cluster', ('spec', 'eksaVersion'), 'v0.26.1\n', 'spec.eksaVersion'),
+    ('Cluster', ('spec', 'controlPlaneConfiguration', 'endpoint', 'host'), 'vip.example.com\n',
+     'spec.controlPlaneConfiguration.endpoint.host'),
+    # ... int64 range of integer fields ...
+    ('Cluster', ('spec', 'controlPlaneConfiguration', 'count'), 2 ** 63 + 1, 'spec.controlPlaneConfiguration.count'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'count'), 2 ** 64 + 3, 'spec.workerNodeGroupConfigurations[0].count'),
+    ('Cluster', ('spec', 'clusterNetwork', 'nodes'), {'cidrMaskSize': -2 ** 63 - 1}, 'spec.clusterNetwork.nodes.cidrMaskSize'),
+    ('VSphereMachineConfig', ('spec', 'numCPUs'), 2 ** 63, 'spec.numCPUs'),
+    ('VSphereMachineConfig', ('spec', 'memoryMiB'), 10 ** 30, 'spec.memoryMiB'),
+    ('VSphereMachineConfig', ('spec', 'diskGiB'), -2 ** 64, 'spec.diskGiB'),
+    # ... worker group names that cannot form the <cluster>-<group> object name (they reach request paths) ...
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'name'), 'md/../../kube-system/x',
+     'spec.workerNodeGroupConfigurations[0].name'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'name'), 'MD-0', 'spec.workerNodeGroupConfigurations[0].name'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'name'), 'md-0\n', 'spec.workerNodeGroupConfigurations[0].name'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'name'), 'md-' + 'x' * 260, 'spec.workerNodeGroupConfigurations[0].name'),
+    ('Cluster', ('spec', 'workerNodeGroupConfigurations', 0, 'name'), 'md-0-', 'spec.workerNodeGroupConfigurations[0].name'),
+    # ... vSphere server host/port ...
+    ('VSphereDatacenterConfig', ('spec', 'server'), 'vc.example.com:99999', 'spec.server'),
+    ('VSphereDatacenterConfig', ('spec', 'server'), 'vc.example.com:abc', 'spec.server'),
+    ('VSphereDatacenterConfig', ('spec', 'server'), '[::1]:abc', 'spec.server'),
+    ('VSphereDatacenterConfig', ('spec', 'server'), 'vc.example.com:0', 'spec.server'),
+    ('VSphereDatacenterConfig', ('spec', 'server'), 'vc example.com', 'spec.server'),
+    # ... proxy URLs: a bad port with credentials is refused (and the credential is never in the message: test_spec_hostile)
+    ('Cluster', ('spec', 'proxyConfiguration'), {'httpProxy': 'http://user:s3cret@10.0.0.1:99999', 'httpsProxy': '10.0.0.1:3128'},
+     'spec.proxyConfiguration.httpProxy'),
 ]
 # paths CORRUPT entries need on the object (an entry is skipped where the reference lacks the field's parent)
 NEEDS_PARENT = ('etcdEncryption', 'ociNamespaces', 'certBundles', 'kubernetesVersion')

@@ -348,3 +348,14 @@ def test_is_ip_in_use_loopback():
         srv.close()
     # nothing listening on loopback: "connection refused" also means in use (EKS Anywhere's rule)
     assert checks.is_ip_in_use('127.0.0.1', port, 0.5) is True
+
+
+@pytest.mark.parametrize('host', ['vip.example.com', 'not-an-ip'])
+def test_endpoint_host_must_be_an_ip_as_eksa_vsphere_validator_requires(host):
+    """A host name passes the spec rules but not EKS Anywhere's vSphere validator (validateControlPlaneIp)."""
+    spec = make_spec()
+    spec['cluster']['spec']['controlPlaneConfiguration']['endpoint']['host'] = host
+    for skip in (False, True):
+        result, dummy = run(spec=spec, skip_ip_check=skip)
+        assert result['failed']
+        assert failures(result) == ['cluster controlPlaneConfiguration.Endpoint.Host is invalid: %s' % host]

@@ -26,6 +26,20 @@ def test_split_server(value, expected):
     assert split_server(value) == expected
 
 
+@pytest.mark.parametrize('value', ['vc:99999', 'vc:65536', 'vc:0', 'vc:abc', '[::1]:abc', 'vc:', '[::1', '[vc]:443',
+                                   'vc:-1', 'vc: 443', u'vc:\u0664\u0664\u0663', 'ftp://vc', 'vc host', '', 'vc\n'])
+def test_split_server_refuses_what_it_cannot_connect_to_as_given(value):
+    """No silent 443 for host:abc, no port modulo 65536 for host:99999, no traceback for [::1]:abc."""
+    with pytest.raises(ValueError) as err:
+        split_server(value)
+    assert 'server' in str(err.value)
+
+
+def test_split_server_bare_ipv6_and_underscored_names():
+    assert split_server('::1') == ('::1', 443)
+    assert split_server('vsphere_server') == ('vsphere_server', 443)
+
+
 def test_thumbprints():
     assert thumbprint_of(b'x') == '11:F6:AD:8E:C5:2A:29:84:AB:AA:FD:7C:3B:51:65:03:78:5C:20:72'
     assert normalize_thumbprint('ab:cd') == normalize_thumbprint('ABCD')

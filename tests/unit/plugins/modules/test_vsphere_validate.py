@@ -128,3 +128,12 @@ def test_no_server(run_module, fake):
     spec['datacenter']['spec']['server'] = ''
     result, failed = run_module(vsphere_validate, args(spec=spec))
     assert failed and result['msg'].startswith('no vCenter server')
+
+
+@pytest.mark.parametrize('server', ['vcenter.test:99999', 'vcenter.test:abc', '[::1]:abc'])
+def test_bad_server_address_fails_naming_it(run_module, fake, server):
+    spec = make_spec()
+    spec['datacenter']['spec']['server'] = server
+    result, failed = run_module(vsphere_validate, args(spec=spec))
+    assert failed and 'invalid vCenter address' in result['msg'] and repr(server) in result['msg']
+    assert 'client' not in fake  # never connected to another port than the one given
