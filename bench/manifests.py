@@ -48,8 +48,8 @@ def main():
     parser.add_argument('--repeat', type=int, default=5)
     opts = parser.parse_args()
     _importable()
-    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
-    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import load_spec
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import load_spec
     spec = load_spec(data=spec_docs(opts.groups))
     bundle = os.path.join(SHARED, 'eksa-reference', 'fixtures', 'bundles.yaml')
     creds = {'username': 'bench', 'password': 'bench'}

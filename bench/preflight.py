@@ -72,8 +72,8 @@ def make_objects(groups: int, env: dict) -> list:
 
 
 def ours(spec: dict, env: dict, releases: dict) -> tuple[float, dict, bool]:
-    from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_checks as checks
-    from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import VSphereClient
+    from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
+    from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import VSphereClient
     t0 = time.perf_counter()
     client = VSphereClient(env["LAB_VSPHERE_SERVER"], username=env["LAB_VSPHERE_USERNAME"],
                            password=env["LAB_VSPHERE_PASSWORD"], thumbprint=env["LAB_VSPHERE_THUMBPRINT"])
@@ -140,8 +140,8 @@ def main() -> int:
     importable()
     prepare(env)
     import yaml
-    from ansible_collections.eksa.anywhere.plugins.module_utils._vsphere_checks import eksd_releases_from_bundle
-    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import load_spec
+    from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.checks import eksd_releases_from_bundle
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import load_spec
     releases = eksd_releases_from_bundle(yaml.safe_load(Path(env["LAB_BUNDLE"]).read_text()))
     rows = []
     for n in [int(x) for x in a.sizes.split(",")]:

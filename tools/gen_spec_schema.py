@@ -1,4 +1,4 @@
-"""Generate plugins/module_utils/_spec_schema.py from the EKS Anywhere CRDs.
+"""Generate plugins/module_utils/spec/_schema.py from the EKS Anywhere CRDs.
 
 The collection never reads the CRDs at run time: this script compacts the
 ``openAPIV3Schema`` of the served version of every kind the spec loader accepts
@@ -19,7 +19,7 @@ import yaml
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 DEFAULT_CRDS = os.path.join(os.environ.get('EKSA_SHARED_DIR', os.path.join(ROOT, '..', 'shared')), 'crds', 'eks-anywhere-v0.26.1')
-DEFAULT_OUTPUT = os.path.join(ROOT, 'plugins', 'module_utils', '_spec_schema.py')
+DEFAULT_OUTPUT = os.path.join(ROOT, 'plugins', 'module_utils', 'spec', '_schema.py')
 
 GROUP = 'anywhere.eks.amazonaws.com'
 VERSION = 'v1alpha1'

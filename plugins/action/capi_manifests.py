@@ -12,8 +12,8 @@ from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import SpecError, load_spec, normalize
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, load_spec, normalize
 
 
 def _spec(value):

@@ -57,7 +57,7 @@ kube_versions:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._bundles import BundleError, kube_versions, load_bundles, versions_bundle
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.bundles import BundleError, kube_versions, load_bundles, versions_bundle
 
 
 def main():

@@ -72,9 +72,11 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import capi_status, k8s_client
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import require_libs
-from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import require_libs
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 
 
 def main():

@@ -68,10 +68,10 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import k8s_from_module
-from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.diagnostics import collect
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi.diagnostics import collect
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 
 def main():

@@ -200,7 +200,7 @@ field:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.capi_render import ARGUMENT_SPEC
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi.render import ARGUMENT_SPEC
 
 
 def main():

@@ -178,7 +178,7 @@ errors:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import HAS_YAML, SpecError, load_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import HAS_YAML, SpecError, load_spec
 
 
 def main():

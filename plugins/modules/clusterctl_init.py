@@ -113,12 +113,12 @@ stderr:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import clusterctl
-from ansible_collections.eksa.anywhere.plugins.module_utils._bundles import BundleError, load_bundles, versions_bundle
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import fail_cli, k8s_from_module
-from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError, PrivateDir, Tool, module_runner
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.bundles import BundleError, load_bundles, versions_bundle
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, PrivateDir, Tool, module_runner
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 
 def _label(prov):

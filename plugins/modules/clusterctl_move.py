@@ -90,11 +90,13 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import capi_status, k8s_client
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import fail_cli, k8s_from_module
-from ansible_collections.eksa.anywhere.plugins.module_utils.args_k8s import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError, PrivateDir, Tool, module_runner
-from ansible_collections.eksa.anywhere.plugins.module_utils.clusterctl import belongs_to
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, PrivateDir, Tool, module_runner
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.clusterctl import belongs_to
 
 
 def count(client, namespace, name):

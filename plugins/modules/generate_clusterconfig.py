@@ -109,7 +109,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible.module_utils.common.text.converters import to_bytes, to_native
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.generate import (
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.generate import (
     DEFAULT_KUBERNETES_VERSION,
     GenerateError,
     cluster_config_objects,

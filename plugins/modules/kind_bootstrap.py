@@ -113,9 +113,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_client, kind
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import fail_cli, require_libs
-from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError, Tool, module_runner
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
 try:
     import yaml

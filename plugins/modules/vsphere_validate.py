@@ -201,10 +201,10 @@ from xml.sax.saxutils import escape, quoteattr
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils.args_vsphere import vsphere_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_checks as checks
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import (
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
     HAS_PYVMOMI, HAS_REQUESTS, PYVMOMI_IMPORT_ERROR, REQUESTS_IMPORT_ERROR, VSphereClient, split_server,
 )
 

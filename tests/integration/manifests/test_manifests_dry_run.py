@@ -10,8 +10,9 @@ import yaml
 
 from test_capi_support import CRD_DIR, full_featured_docs, reference_docs, render
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_apply, k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import apply as k8s_apply
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
 FORK_KINDS = {'Cluster'}  # spec.managedExternalEtcdRef (EKS Anywhere fork field, docs/compatibility.md)
 
 

@@ -84,7 +84,7 @@ class VSphereLab:
             vsphere_seed.disconnect(si)
 
     def client(self, **kw):
-        from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import VSphereClient
+        from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import VSphereClient
         args = dict(username=self.username, password=self.password, thumbprint=self.thumbprint)
         args.update(kw)
         return VSphereClient(self.server, **args)
@@ -110,7 +110,7 @@ class VSphereLab:
         return objs
 
     def spec(self, objects: list) -> dict:
-        from ansible_collections.eksa.anywhere.plugins.module_utils.spec import load_spec
+        from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import load_spec
         return load_spec(data=copy.deepcopy(objects))
 
     def base(self, **mc) -> list:

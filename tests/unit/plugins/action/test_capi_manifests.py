@@ -220,7 +220,7 @@ def test_cloud_provider_user_without_password_is_refused(spec, tmp_path, monkeyp
 
 def test_broken_previous_secrets_file_never_quoted(spec, tmp_path, monkeypatch):
     """A previous output that does not parse is named by place, never quoted: it may hold the base64 password."""
-    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
     monkeypatch.setattr(capi_render, 'SAFE_LOADER', yaml.SafeLoader)  # the pure-Python loader quotes the line in str(exc)
     first = run(args(spec, tmp_path))
     secrets = [f for f in first['files'] if f.endswith('secrets.yaml')][0]

@@ -210,7 +210,7 @@ def compare(expected_name):
     expected = _load_expected(expected_name)
     kinds = set(o['kind'] for o in expected)
     if 'KubeadmControlPlane' not in kinds and 'MachineDeployment' in kinds:  # a worker-only reference
-        from ansible_collections.eksa.anywhere.plugins.module_utils.capi_render import group_objects
+        from ansible_collections.eksa.anywhere.plugins.module_utils.capi.render import group_objects
         rendered = group_objects(rendered)['workers']
     differences, compared = {}, set()
     for idx, exp, got in _match(expected, rendered):

@@ -50,7 +50,7 @@ def test_ubuntu_stacked_needs_no_fork_field():
 
 def test_docker_provider_renders():
     from test_capi_support import load, BUNDLES
-    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
     docs = [{'apiVersion': 'anywhere.eks.amazonaws.com/v1alpha1', 'kind': 'Cluster', 'metadata': {'name': 'dev'},
              'spec': {'kubernetesVersion': '1.21',
                       'clusterNetwork': {'cniConfig': {'cilium': {}}, 'pods': {'cidrBlocks': ['192.168.0.0/16']},

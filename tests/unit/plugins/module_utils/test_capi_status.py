@@ -1,8 +1,10 @@
 """capi_status and k8s_apply logic with an in-memory stand-in for the API server."""
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import capi_status, k8s_apply
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import apply as k8s_apply
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 
 class FakeClient:
@@ -177,7 +179,7 @@ def test_manifest_errors_are_clear(tmp_path):
 def test_yaml_errors_in_kubeconfigs_and_manifests_never_quote_the_line(tmp_path, monkeypatch):
     """A broken kubeconfig or manifest is named by place: the pure-Python loader's str(exc) would quote a key or token."""
     import yaml
-    from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_client
+    from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
     monkeypatch.setattr(k8s_client, "SAFE_LOADER", yaml.SafeLoader)
     monkeypatch.setattr(k8s_apply, "SAFE_LOADER", yaml.SafeLoader)
     broken = "users:\n- name: admin\n  user:\n    client-key-data: [S2V5TWF0ZXJpYWw=\n"

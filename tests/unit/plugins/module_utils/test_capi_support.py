@@ -45,12 +45,12 @@ def fill_failure_domains(docs):
 
 
 def load(docs):
-    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import load_spec
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import load_spec
     return load_spec(data=copy.deepcopy(docs))
 
 
 def render(docs, **kwargs):
-    from ansible_collections.eksa.anywhere.plugins.module_utils import capi_render
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
     kwargs.setdefault('credentials', CREDS)
     return capi_render.render(load(docs), kwargs.pop('bundle', BUNDLES), **kwargs)
 
@@ -172,7 +172,7 @@ def _drop(obj, dotted):
 
 def schema_problems(obj, allow_fork=True):
     """Problems of one object against its CRD (None: no CRD in shared, e.g. core v1 and docker kinds)."""
-    from ansible_collections.eksa.anywhere.plugins.module_utils.capi_render import EKSA_FORK_FIELDS
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi.render import EKSA_FORK_FIELDS
     schema = crds().get((obj['apiVersion'], obj['kind']))
     if schema is None:
         return None
@@ -208,7 +208,7 @@ def test_support_reads_shared():
 
 def test_thumbprint_follows_the_spec_as_eksa_renders_it():
     """Spec wins; insecure pins nothing; the server's thumbprint fills in only for an unpinned, untrusted certificate."""
-    from ansible_collections.eksa.anywhere.plugins.module_utils.capi_render import _thumbprint
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi.render import _thumbprint
     server = {'thumbprint': 'AA:BB', 'self_signed': True}
     assert _thumbprint({'thumbprint': 'CC:DD'}, server) == 'CC:DD'
     assert _thumbprint({'thumbprint': 'CC:DD', 'insecure': True}, server) == ''

@@ -4,8 +4,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import clusterctl
-
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
 KEYS = ("clusterAPI", "bootstrap", "controlPlane", "etcdadmBootstrap", "etcdadmController", "vSphere")
 
 

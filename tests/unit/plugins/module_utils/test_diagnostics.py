@@ -12,8 +12,8 @@ import os
 import stat
 import sys
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import diagnostics
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import diagnostics
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 sys.path.insert(0, os.path.dirname(__file__))
 from test_capi_status import FakeClient  # noqa: E402  pylint: disable=wrong-import-position

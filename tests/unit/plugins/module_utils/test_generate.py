@@ -1,9 +1,7 @@
 import pytest
 import yaml
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import generate
-
-
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import generate
 def _by_kind(objects):
     out = {}
     for obj in objects:
@@ -71,7 +69,7 @@ def _fill(objects):
 
 @pytest.mark.parametrize("provider", ["vsphere", "docker"])
 def test_generated_template_loads_once_filled(provider):
-    from ansible_collections.eksa.anywhere.plugins.module_utils import spec as spec_model
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import model as spec_model
     objects = _fill(generate.cluster_config_objects("mgmt", provider))
     normalized = spec_model.load_spec(data=generate.render_yaml(objects))
     assert normalized["provider"] == provider
@@ -79,7 +77,7 @@ def test_generated_template_loads_once_filled(provider):
 
 
 def test_unfilled_vsphere_template_names_the_blanks():
-    from ansible_collections.eksa.anywhere.plugins.module_utils import spec as spec_model
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import model as spec_model
     with pytest.raises(spec_model.SpecError) as err:
         spec_model.load_spec(data=generate.cluster_config_yaml("mgmt", "vsphere"))
     text = "\n".join(str(p) for p in err.value.errors)

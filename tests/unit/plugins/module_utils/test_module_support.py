@@ -9,8 +9,8 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._module_support import fail_cli
-from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError
 
 
 class Failed(Exception):

@@ -18,7 +18,7 @@ import os
 import pytest
 import yaml
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import SpecError, normalize
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, normalize
 
 from conftest import SHARED_DIR
 

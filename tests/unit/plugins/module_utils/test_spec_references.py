@@ -14,7 +14,7 @@ import sys
 import pytest
 import yaml
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import SpecError, load_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, load_spec
 
 from conftest import REPO_ROOT, SHARED_DIR
 

@@ -10,7 +10,7 @@ import copy
 
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import SpecError, SpecProblem, load_documents, load_spec, normalize
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, SpecProblem, load_documents, load_spec, normalize
 
 API = 'anywhere.eks.amazonaws.com/v1alpha1'
 

@@ -13,8 +13,8 @@ import sys
 
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_checks as checks
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec import load_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import load_spec
 
 sys.path.insert(0, os.path.dirname(__file__))
 from vsphere_fake import FakeClient, fail_with, lab_tree  # noqa: E402  pylint: disable=wrong-import-position

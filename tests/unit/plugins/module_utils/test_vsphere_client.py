@@ -14,7 +14,7 @@ import threading
 
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import (
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
     VSphereClient, VSphereError, normalize_thumbprint, split_server, thumbprint_of,
 )
 

@@ -9,7 +9,7 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import Inventory, Obj, VSphereError
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import Inventory, Obj, VSphereError
 
 GIB_KB = 1024 * 1024
 

@@ -3,7 +3,7 @@ import stat
 
 import pytest
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import kind
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
 from ansible_collections.eksa.anywhere.plugins.modules import kind_bootstrap
 
 SPEC = {

@@ -32,8 +32,8 @@ try:
 except ImportError:  # pragma: no cover - reported by the modules
     HAS_YAML = False
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 FIELD_MANAGER = "eksa-anywhere"
 CORE_GROUPS = ("", "v1")

@@ -44,16 +44,16 @@ except ImportError:  # pragma: no cover
     jinja2 = None
     HAS_JINJA2 = False
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import _bundles
-from ansible_collections.eksa.anywhere.plugins.module_utils import _capi_naming as naming
-from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import bundles as _bundles
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import _naming as naming
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 __all__ = ['RenderError', 'render', 'resolve_bundle', 'write_manifests', 'dump_objects', 'load_objects',
            'mask_secrets', 'summarize', 'NAMESPACE', 'EKSA_FORK_FIELDS']
 
 NAMESPACE = 'eksa-system'
-TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'templates', 'capi'))
+TEMPLATE_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'templates', 'capi'))
 TLS_CIPHER_SUITES = 'TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'
 ENDPOINT_PORT = 6443
 NODE_NAME = '{{ ds.meta_data.hostname }}'

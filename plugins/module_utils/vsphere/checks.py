@@ -17,8 +17,8 @@ import errno
 import posixpath
 import socket
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import _vsphere_privileges as privs
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere_client import (
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import _privileges as privs
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
     COMPUTE_TYPES, NETWORK_TYPES, POOL_TYPES, Obj, VSphereError,
 )
 

@@ -17,7 +17,7 @@ import os
 import shutil
 import tempfile
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import write_private_file
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import write_private_file
 
 try:
     import yaml

@@ -22,7 +22,7 @@ except ImportError:  # pragma: no cover
     yaml = None
     HAS_YAML = False
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 BUNDLES_API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
 EKSD_API_VERSION = 'distro.eks.amazonaws.com/v1alpha1'

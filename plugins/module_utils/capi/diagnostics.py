@@ -9,9 +9,9 @@ __metaclass__ = type
 
 import json
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import capi_status
-from ansible_collections.eksa.anywhere.plugins.module_utils.clusterctl import belongs_to, provider_namespaces
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError, write_private_file
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.clusterctl import belongs_to, provider_namespaces
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError, write_private_file
 
 try:
     import yaml

@@ -12,7 +12,7 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 CAPI = "cluster.x-k8s.io/v1beta2"
 KCP = "controlplane.cluster.x-k8s.io/v1beta2"

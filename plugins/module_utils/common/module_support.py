@@ -9,8 +9,8 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import k8s_client
-from ansible_collections.eksa.anywhere.plugins.module_utils.cli import CliError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
+from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError
 
 
 def require_libs(module):

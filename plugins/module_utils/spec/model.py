@@ -21,14 +21,14 @@ __metaclass__ = type
 
 import copy
 
-from ansible_collections.eksa.anywhere.plugins.module_utils import _spec_defaults as defaults
-from ansible_collections.eksa.anywhere.plugins.module_utils import _spec_validate as validate
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_schema import API_VERSION, SCHEMAS
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_validate import SpecError, SpecProblem
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import (
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _defaults as defaults
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import _validate as validate
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import API_VERSION, SCHEMAS
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec._validate import SpecError, SpecProblem
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import (
     HAS_YAML, YAML_IMPORT_ERROR, DocumentProblem, plain, read_source,
 )
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import load_documents as _load_yaml_documents
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import load_documents as _load_yaml_documents
 
 __all__ = ['API_VERSION', 'HAS_YAML', 'YAML_IMPORT_ERROR', 'SUPPORTED_KINDS', 'SpecError', 'SpecProblem',
            'load_documents', 'load_spec', 'normalize']

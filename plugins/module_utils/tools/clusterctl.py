@@ -28,8 +28,8 @@ try:
 except ImportError:  # pragma: no cover
     HAS_REQUESTS = False
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s_client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 INVENTORY_API = "clusterctl.cluster.x-k8s.io/v1alpha3"
 

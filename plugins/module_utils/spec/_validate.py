@@ -16,8 +16,8 @@ import difflib
 import ipaddress
 import re
 
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_schema import SCHEMAS
-from ansible_collections.eksa.anywhere.plugins.module_utils._spec_yaml import YamlFloat, YamlInt, scalar_text
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec._schema import SCHEMAS
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import YamlFloat, YamlInt, scalar_text
 
 VSPHERE_DC = 'VSphereDatacenterConfig'
 DOCKER_DC = 'DockerDatacenterConfig'
