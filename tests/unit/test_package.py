@@ -12,6 +12,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import yaml
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GALAXY = os.path.join(os.path.dirname(sys.executable), 'ansible-galaxy')
+PRIVATE_KEY = re.compile(r'-----BEGIN [A-Z ]*PRIVATE KEY-----')
 FAKE_KEY = ('-----BEGIN OPENSSH ' + 'PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH ' + 'PRIVATE KEY-----\n')
 KUBECONFIG = {
     'apiVersion': 'v1', 'kind': 'Config', 'current-context': 'admin@demo',
@@ -51,7 +53,7 @@ def _write(root, rel, text, mode=0o600):
 def _private_content(name, data):
     """Why a member must not be packed, or None."""
     text = data.decode('utf-8', 'replace')
-    if 'PRIVATE KEY-----' in text:
+    if PRIVATE_KEY.search(text):
         return 'a private key'
     if name.endswith(('.yml', '.yaml', '.kubeconfig', '.json')) or 'kubeconfig' in name:
         try:
