@@ -89,6 +89,36 @@ def test_env_values_are_complete(lab):
     assert "0.46.3" in run([os.path.join(lab["LAB_BIN"], "govc"), "version"]).stdout
 
 
+def test_vsphere_passwords_are_random_and_only_in_the_0600_state_files(lab):
+    """Generated at `up`, never on a command line (every local user can read those) nor in `up`'s output or logs:
+    a leak test that searches output and files for them means something."""
+    passwords = [lab["LAB_VSPHERE_PASSWORD"], lab["LAB_VSPHERE_CP_PASSWORD"]]
+    assert len(set(passwords)) == 2 and all(len(p) >= 20 for p in passwords)
+    assert not set(passwords) & {"Lab-Passw0rd!", "Lab-Cp1-Passw0rd!"}  # the constants they replaced
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            text = Path(cmdline).read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        assert not any(p in text for p in passwords), cmdline
+    state = Path(lab["LAB_STATE_DIR"])
+    holders = []
+    for path in state.rglob("*"):
+        # etcd's data holds the Secrets that create tests put in the lab's clusters (vSphere credentials, as in EKS-A)
+        if (state / "etcd") in path.parents:
+            continue
+        if path.is_file() and path.stat().st_size < 50 * 1024 * 1024:
+            data = path.read_bytes()
+            if any(p.encode() in data for p in passwords):
+                holders.append(path.name)
+    assert sorted(holders) == ["env.sh", "state.json"]
+    # `up` (here: already up) prints the environment without them; `env` prints them, asked to
+    up = run([sys.executable, str(LAB_DIR / "lab.py"), "up"], env=dict(os.environ, LAB_STATE_DIR=str(state)))
+    assert "LAB_VSPHERE_SERVER=" in up.stdout and not any(p in up.stdout + up.stderr for p in passwords)
+    env = run([sys.executable, str(LAB_DIR / "lab.py"), "env"], env=dict(os.environ, LAB_STATE_DIR=str(state)))
+    assert all(p in env.stdout for p in passwords)
+
+
 def test_vcenter_tls_thumbprint_and_ca(lab):
     host, port = lab["LAB_VSPHERE_SERVER"].rsplit(":", 1)
     assert host == "127.0.0.1"
