@@ -12,7 +12,6 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
-
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 

@@ -1,1 +1,3 @@
-"""The Kubernetes client facade, server-side apply and the shared Kubernetes argument spec. May import common only."""
+"""The Kubernetes client facade, server-side apply and the shared Kubernetes argument spec. May import common
+only.
+"""

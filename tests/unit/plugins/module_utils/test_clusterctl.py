@@ -5,6 +5,7 @@ import pytest
 import yaml
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
+
 KEYS = ("clusterAPI", "bootstrap", "controlPlane", "etcdadmBootstrap", "etcdadmController", "vSphere")
 
 

@@ -13,6 +13,8 @@ import stat
 import pytest
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common import files as _files
+
+
 def test_new_and_replaced_files_are_0600(tmp_path):
     path = tmp_path / "kubeconfig"
     path.write_text("old")

@@ -2,6 +2,8 @@ import pytest
 import yaml
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import generate
+
+
 def _by_kind(objects):
     out = {}
     for obj in objects:
