@@ -442,3 +442,31 @@ def test_capi_sim_fault_injection(lab, crds_installed):
     assert cl["status"]["initialization"]["controlPlaneInitialized"] is False
     # deleting a cluster destroys its VMs (finalizer handled by capi-sim)
     kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "delete", "clusters.cluster.x-k8s.io", "labc", "-n", ns2, "--timeout=60s")
+
+
+def test_build_says_what_it_builds_and_how_long_it_takes(tmp_path, monkeypatch, capsys):
+    """The one-time build announces itself (10-15 minutes on 2 cores), then a line per component with its elapsed time;
+    a cached build prints nothing. The go builds are replaced by stand-ins: this checks the lines, not the compiler."""
+    sys.path.insert(0, str(LAB_DIR))
+    import lab as labmod  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path))
+
+    def fake_build(name, out):
+        out.mkdir(parents=True)
+        for binary in labmod._targets()[name][1]:  # noqa: SLF001
+            (out / binary).write_text("#!/bin/sh\n")
+        return 61.0 if name == "k8s" else 2.0
+
+    monkeypatch.setattr(labmod, "_build_target", fake_build)
+    labmod.build()
+    err = capsys.readouterr().err.splitlines()
+    assert "one-time build that takes about 10-15 minutes on 2 cores" in err[0]
+    names = list(labmod._targets())  # noqa: SLF001
+    built = [line for line in err if ": built in " in line]
+    assert len(built) == len(names)
+    assert built[0].startswith(f"lab: [1/{len(names)}] kubernetes ") and "built in 1m01s" in built[0]
+    assert all(f"[{i}/{len(names)}]" in line for i, line in enumerate(built, 1))
+    assert json.loads((tmp_path / "build-times.json").read_text())["k8s"] == 61.0
+    labmod.build()  # everything cached now: silent
+    assert capsys.readouterr().err == ""
