@@ -143,6 +143,9 @@ build-doc: build ## ansible-doc of every module from the installed build
 	  ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc "eksa.anywhere.$$m" > /dev/null; \
 	done
 	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t role -l eksa.anywhere > /dev/null
+	@echo "ansible-doc -t callback eksa.anywhere.eksa; ansible-doc -t filter eksa.anywhere.user_path"
+	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t callback eksa.anywhere.eksa > /dev/null
+	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t filter eksa.anywhere.user_path > /dev/null
 
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments
