@@ -11,7 +11,7 @@ name: eksa
 type: stdout
 short_description: Prints what C(eksctl anywhere) prints, without Ansible's task chatter
 version_added: 0.1.0
-author: eksa.anywhere maintainers
+author: eksa.anywhere maintainers (@eksa-anywhere)
 description:
   - An optional stdout callback for the collection's playbooks (C(eksa.anywhere.create_cluster),
     C(eksa.anywhere.validate_cluster), C(eksa.anywhere.generate_clusterconfig)) that shows what
@@ -46,7 +46,6 @@ import json
 
 from ansible import constants as C
 from ansible.module_utils.common.text.converters import to_text
-from ansible.module_utils.six import string_types
 from ansible.plugins.callback import CallbackBase
 
 DEBUG_ACTIONS = frozenset(('debug', 'ansible.builtin.debug', 'ansible.legacy.debug'))
@@ -65,12 +64,12 @@ def message_lines(msg):
     """The lines of a debug message: a string's lines, a list's items, anything else as JSON."""
     if msg is None:
         return []
-    if isinstance(msg, string_types):
+    if isinstance(msg, str):
         return to_text(msg).splitlines() or ['']
     if isinstance(msg, (list, tuple)):
         lines = []
         for item in msg:
-            lines.extend(message_lines(item) if isinstance(item, string_types) else [_json(item)])
+            lines.extend(message_lines(item) if isinstance(item, str) else [_json(item)])
         return lines
     return _json(msg).splitlines()
 

@@ -19,7 +19,6 @@ import os
 import re
 
 from ansible.errors import AnsibleFilterError
-from ansible.module_utils.six import string_types
 
 _URL = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
 
@@ -28,7 +27,7 @@ def user_path(path, kind='file'):
     """Return ``path`` absolute against the launch folder; URLs, empty values and bare command names unchanged."""
     if path is None:
         return path
-    if not isinstance(path, string_types):
+    if not isinstance(path, str):
         raise AnsibleFilterError('eksa.anywhere.user_path: expected a path (a string), got %s' % type(path).__name__)
     if kind not in ('file', 'command'):
         raise AnsibleFilterError("eksa.anywhere.user_path: kind must be 'file' or 'command', not %r" % (kind,))
