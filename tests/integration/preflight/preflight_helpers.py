@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import os
 import subprocess
@@ -40,7 +41,9 @@ EXTRA = {
 
 
 def _collection_path() -> str:
-    top = Path(tempfile.gettempdir()) / "eksa-preflight-it" / "ansible_collections" / "eksa"
+    # one folder per checkout: a link made by another checkout would run that checkout's code
+    checkout = hashlib.sha256(str(REPO).encode()).hexdigest()[:10]
+    top = Path(tempfile.gettempdir()) / ("eksa-preflight-it-" + checkout) / "ansible_collections" / "eksa"
     top.mkdir(parents=True, exist_ok=True)
     link = top / "anywhere"
     if not link.exists():
