@@ -17,6 +17,15 @@ export ANSIBLE_COLLECTIONS_PATH := $(BUILD)
 export ANSIBLE_LOCAL_TEMP := $(BUILD)/ansible-tmp
 export ANSIBLE_HOME := $(BUILD)/ansible-home
 export PATH := $(VENV_BIN):$(PATH)
+# CI logs are plain text: no colour codes from Ansible, molecule, ansible-lint or pytest when CI=true (or NO_COLOR)
+ifneq ($(filter true 1,$(CI))$(NO_COLOR),)
+export NO_COLOR := 1
+export ANSIBLE_NOCOLOR := 1
+export ANSIBLE_FORCE_COLOR := 0
+export PY_COLORS := 0
+export TERM := dumb
+PYTEST_COLOR := --color=no
+endif
 
 .PHONY: help
 help: ## list the targets
@@ -49,11 +58,17 @@ collection-tree:
 DEMO_DIR     ?= $(ROOT)/demo
 DEMO_CLUSTER ?= demo
 
+# The lab's environment holds its vSphere passwords: the recipes that read it are silent (@), and say what they run.
+# DEMO_CALLBACK: the collection's eksa.anywhere.eksa callback prints what eksctl anywhere prints (DEMO_CALLBACK=default
+# for Ansible's own output).
+DEMO_CALLBACK ?= eksa.anywhere.eksa
+
 .PHONY: demo
 demo: venv collection-tree lab-up ## the main job: create a cluster end to end in the lab (eksa.anywhere.create_cluster)
-	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
-	  && cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo.yml \
-	  -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
+	@echo "ansible-playbook playbooks/demo.yml -e demo_dir=$(DEMO_DIR) -e demo_cluster_name=$(DEMO_CLUSTER)  (stdout callback $(DEMO_CALLBACK))"
+	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && ANSIBLE_STDOUT_CALLBACK="$(DEMO_CALLBACK)" $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml \
+	  playbooks/demo.yml -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
 
 # ---------------------------------------------------------------------------- gates
 .PHONY: test
@@ -64,12 +79,12 @@ shared-data:
 	  echo "shared reference data not found at $(EKSA_SHARED_DIR): it must sit next to the project as ../shared" \
 	       "(as in CI), or set EKSA_SHARED_DIR" >&2; exit 1; }
 
-test: venv shared-data unit sanity lint build-doc ee-context integration molecule ## every gate (what CI runs)
+test: venv shared-data unit sanity lint build-doc changelog ee-context integration molecule ## every gate (what CI runs)
 	@echo "all gates passed"
 
 .PHONY: unit
 unit: venv shared-data ## pytest unit tests of module_utils and modules
-	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/unit -q -p no:cacheprovider
+	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/unit -q -p no:cacheprovider $(PYTEST_COLOR)
 
 # ansible-test installs its pinned sanity requirements into a virtual environment of its own (.venv-sanity):
 # its --venv mode would download pip's bootstrap script from outside the package registries.
@@ -92,13 +107,15 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 # Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
 .PHONY: integration
 integration: venv shared-data ## pytest integration tests in the lab (tests/integration, marker lab)
-	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider
+	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
 
-# Molecule: the create workflow in the lab, converge -> idempotence -> verify (molecule/create_cluster).
+# Molecule: the create workflow in the lab, converge -> idempotence -> verify. Scenarios live where molecule expects
+# them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario.
 .PHONY: molecule
 molecule: venv collection-tree lab-up ## molecule test of the create workflow against the lab
-	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
-	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s create_cluster
+	@echo "molecule test -s default  (extensions/molecule/default: the create workflow in the lab)"
+	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default
 
 SANITY_PYTHON = $(shell $(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 .PHONY: sanity
@@ -114,7 +131,9 @@ lint: venv ## ansible-lint, profile production
 build: venv collection-tree ## ansible-galaxy collection build + install into a temporary path
 	@rm -rf "$(INSTALL_DIR)" && mkdir -p "$(INSTALL_DIR)"
 	cd "$(COLL_DIR)" && $(VENV_BIN)/ansible-galaxy collection build --force --output-path "$(BUILD)"
-	$(VENV_BIN)/ansible-galaxy collection install --force -p "$(INSTALL_DIR)" "$(BUILD)"/eksa-anywhere-*.tar.gz
+	@# only the install path is searched: no "another version found" (the collection tree) nor "path not configured"
+	ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-galaxy collection install --force -p "$(INSTALL_DIR)" \
+	  "$(BUILD)"/eksa-anywhere-*.tar.gz
 
 .PHONY: build-doc
 build-doc: build ## ansible-doc of every module from the installed build
@@ -124,6 +143,9 @@ build-doc: build ## ansible-doc of every module from the installed build
 	  ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc "eksa.anywhere.$$m" > /dev/null; \
 	done
 	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t role -l eksa.anywhere > /dev/null
+	@echo "ansible-doc -t callback eksa.anywhere.eksa; ansible-doc -t filter eksa.anywhere.user_path"
+	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t callback eksa.anywhere.eksa > /dev/null
+	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t filter eksa.anywhere.user_path > /dev/null
 
 # The AWX execution environment's build context (execution-environment.yml, ansible-builder schema v3): made from the
 # collection's own build; tests/ee checks it installs ansible-core, the collection and its Python requirements,
@@ -133,7 +155,7 @@ EE_CONTEXT := $(BUILD)/ee-context
 ee-context: build ## ansible-builder create: the execution environment's build context in .build/ee-context
 	@rm -rf "$(EE_CONTEXT)"
 	cd "$(ROOT)" && $(VENV_BIN)/ansible-builder create -f execution-environment.yml -c "$(EE_CONTEXT)" --output-filename Containerfile
-	cd "$(ROOT)" && EE_CONTEXT="$(EE_CONTEXT)" $(VENV_PYTHON) -m pytest tests/ee -q -p no:cacheprovider
+	cd "$(ROOT)" && EE_CONTEXT="$(EE_CONTEXT)" $(VENV_PYTHON) -m pytest tests/ee -q -p no:cacheprovider $(PYTEST_COLOR)
 
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments

@@ -153,6 +153,8 @@ def main():
     if not dest:
         module.exit_json(**result)
 
+    # atomic_move needs a folder to put its temporary file in; results and messages name the file absolutely
+    dest = os.path.abspath(dest)
     result["dest"] = dest
     result["skipped_existing"] = False
     parent = os.path.dirname(os.path.abspath(dest))

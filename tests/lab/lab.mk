@@ -10,7 +10,7 @@ export LAB_GO
 lab-build: venv ## build the lab's binaries into the cache (once per pinned version)
 	$(LAB_CLI) build
 
-lab-up: venv shared-data ## start the lab (builds first if needed); prints its environment
+lab-up: venv shared-data ## start the lab (builds first if needed); prints its environment without the passwords
 	$(LAB_CLI) up
 
 lab-down: ## stop every lab process and remove the lab state dir
@@ -19,7 +19,7 @@ lab-down: ## stop every lab process and remove the lab state dir
 lab-status: venv ## show the lab processes and endpoints
 	@$(LAB_CLI) status
 
-lab-env: venv ## print `export LAB_...` lines for the running lab (eval "$$(make -s lab-env)")
+lab-env: venv ## print `export LAB_...` lines for the running lab, passwords included (eval "$$(make -s lab-env)")
 	@$(LAB_CLI) env
 
 lab-test: venv ## integration tests proving each lab component is real (starts the lab if needed)

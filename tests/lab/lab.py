@@ -22,12 +22,15 @@ import hashlib
 import json
 import os
 import re
+import secrets
+import shlex
 import shutil
 import signal
 import socket
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -43,10 +46,10 @@ CLUSTERCTL_VERSION = "v1.13.5"
 KIND_VERSION = "v0.33.0"
 
 VSPHERE_USER = "administrator@vsphere.local"
-VSPHERE_PASSWORD = "Lab-Passw0rd!"
 # the cloud provider's separate user (EKS Anywhere's EKSA_VSPHERE_CP_USERNAME/PASSWORD)
 VSPHERE_CP_USER = "cloud-provider@vsphere.local"
-VSPHERE_CP_PASSWORD = "Lab-Cp1-Passw0rd!"
+# The passwords are generated at each `up` (new_password), kept only in the 0600 state.json/env.sh, and handed to
+# the simulator in its environment (never on its command line, which any local user can read).
 
 GO = os.environ.get("LAB_GO", shutil.which("go") or "/usr/local/go/bin/go")
 
@@ -57,6 +60,11 @@ class LabError(Exception):
 
 def log(msg: str) -> None:
     print(f"lab: {msg}", file=sys.stderr, flush=True)
+
+
+def new_password() -> str:
+    """A random password for one lab run (a leak test searching output and files for it then means something)."""
+    return "Lab-" + secrets.token_urlsafe(18)
 
 
 def cache_dir() -> Path:
@@ -135,15 +143,33 @@ def _explain_go_failure(what: str, out: str) -> LabError:
 
 
 def _run_go(args: list[str], cwd: Path, what: str) -> float:
+    """Run one go command; say every minute that it is still running (a cold Kubernetes build takes ~10 min)."""
     t0 = time.monotonic()
-    log(f"{what}: go {' '.join(args)}")
-    p = subprocess.run([GO, *args], cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                       text=True)
+    if os.environ.get("LAB_VERBOSE") == "1":
+        log(f"{what}: go {' '.join(args)}")
+    with subprocess.Popen([GO, *args], cwd=cwd, env=_go_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as p:
+        chunks: list[str] = []
+        reader = threading.Thread(target=lambda: chunks.append(p.stdout.read()), daemon=True)
+        reader.start()
+        while True:
+            try:
+                p.wait(timeout=HEARTBEAT_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                log(f"  {what}: still building, {_elapsed(time.monotonic() - t0)} so far")
+        reader.join()
     if p.returncode != 0:
-        raise _explain_go_failure(what, p.stdout)
-    dt = time.monotonic() - t0
-    log(f"{what}: done in {dt:.0f}s")
-    return dt
+        raise _explain_go_failure(what, "".join(chunks))
+    return time.monotonic() - t0
+
+
+HEARTBEAT_SECONDS = 60
+
+
+def _elapsed(seconds: float) -> str:
+    seconds = int(round(seconds))
+    return f"{seconds // 60}m{seconds % 60:02d}s" if seconds >= 60 else f"{seconds}s"
 
 
 def _short(text: str) -> str:
@@ -172,6 +198,16 @@ def _targets() -> dict:
         "clusterctl": (f"{CLUSTERCTL_VERSION}-{_short(_install_ldflags('clusterctl'))}", ["clusterctl"]),
         "kind": (f"{KIND_VERSION}-{_short(_install_ldflags('kind'))}", ["kind"]),
     }
+
+
+COMPONENTS = {
+    "k8s": f"kubernetes {K8S_VERSION} (kube-apiserver, kube-controller-manager, kubectl; the longest, ~10 min cold)",
+    "etcd": f"etcd {ETCD_VERSION}",
+    "vcsim": f"vCenter simulator (govmomi {GOVMOMI_VERSION})",
+    "govc": f"govc {GOVMOMI_VERSION}",
+    "clusterctl": f"clusterctl {CLUSTERCTL_VERSION}",
+    "kind": f"kind {KIND_VERSION}",
+}
 
 
 def _target_dir(name: str, key: str) -> Path:
@@ -220,12 +256,21 @@ def build(only: list[str] | None = None) -> dict:
     times = {}
     bd = bin_dir()
     bd.mkdir(parents=True, exist_ok=True)
+    todo = [(name, key, binaries) for name, (key, binaries) in _targets().items()
+            if (not only or name in only) and not all((_target_dir(name, key) / b).exists() for b in binaries)]
+    if todo:
+        log(f"building the lab's binaries from source into {cache_dir()}: a one-time build that takes about "
+            f"10-15 minutes on 2 cores (later runs reuse it)")
+    t_all = time.monotonic()
+    for i, (name, key, binaries) in enumerate(todo, 1):
+        log(f"[{i}/{len(todo)}] {COMPONENTS.get(name, name)}: building")
+        times[name] = _build_target(name, _target_dir(name, key))
+        log(f"[{i}/{len(todo)}] {COMPONENTS.get(name, name)}: built in {_elapsed(times[name])} "
+            f"(build total {_elapsed(time.monotonic() - t_all)})")
     for name, (key, binaries) in _targets().items():
         if only and name not in only:
             continue
         out = _target_dir(name, key)
-        if not all((out / b).exists() for b in binaries):
-            times[name] = _build_target(name, out)
         for b in binaries:
             link = bd / b
             if link.is_symlink() or link.exists():
@@ -502,10 +547,13 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
                             "--unsafe-no-fsync", "--log-level", "warn"])
         # vcsim can start concurrently
         vurl = sd / "vcsim.url"
-        _start(sd, "vcsim", [str(bd / "lab-vcsim"), "-l", "127.0.0.1:0", "-username", VSPHERE_USER,
-                             "-password", VSPHERE_PASSWORD, "-extra-user", f"{VSPHERE_CP_USER}:{VSPHERE_CP_PASSWORD}",
+        password, cp_password = new_password(), new_password()
+        vcsim_env = dict(os.environ, LAB_VCSIM_PASSWORD=password, LAB_VCSIM_EXTRA_USERS=f"{VSPHERE_CP_USER}:{cp_password}")
+        # the versioned binary, not the bin/ link: another checkout's lab may relink bin/ to an older build
+        vcsim_bin = _target_dir("vcsim", _targets()["vcsim"][0]) / "lab-vcsim"
+        _start(sd, "vcsim", [str(vcsim_bin), "-l", "127.0.0.1:0", "-username", VSPHERE_USER,
                              "-tlscert", str(pki / "vcsim.crt"),
-                             "-tlskey", str(pki / "vcsim.key"), "-url-file", str(vurl)])
+                             "-tlskey", str(pki / "vcsim.key"), "-url-file", str(vurl)], env=vcsim_env)
         _wait("etcd", lambda: _http_ok(f"http://127.0.0.1:{ec}/health"), 30, sd, "etcd")
         state["etcd"] = f"http://127.0.0.1:{ec}"
         ports = {}
@@ -543,15 +591,15 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
         _wait("vcsim", lambda: vurl.exists() and vurl.read_text().strip(), 30, sd, "vcsim")
         sdk = vurl.read_text().strip()
         hostport = sdk.split("//", 1)[1].split("/", 1)[0]
-        state["vsphere"] = {"url": sdk, "server": hostport, "username": VSPHERE_USER, "password": VSPHERE_PASSWORD,
-                            "cp_username": VSPHERE_CP_USER, "cp_password": VSPHERE_CP_PASSWORD,
+        state["vsphere"] = {"url": sdk, "server": hostport, "username": VSPHERE_USER, "password": password,
+                            "cp_username": VSPHERE_CP_USER, "cp_password": cp_password,
                             "thumbprint": info["thumbprint"], "ca_file": str(pki / "ca.crt")}
         import vsphere_seed
         rest = None
-        si = vsphere_seed.connect(hostport, VSPHERE_USER, VSPHERE_PASSWORD, cafile=str(pki / "ca.crt"))
+        si = vsphere_seed.connect(hostport, VSPHERE_USER, password, cafile=str(pki / "ca.crt"))
         try:
             inv = vsphere_seed.load_inventory(seed_inventory or LAB_DIR / "inventory.yaml")
-            rest = vsphere_seed.RestSession(hostport, VSPHERE_USER, VSPHERE_PASSWORD, cafile=str(pki / "ca.crt"))
+            rest = vsphere_seed.RestSession(hostport, VSPHERE_USER, password, cafile=str(pki / "ca.crt"))
             vsphere_seed.seed(si, inv, rest=rest, datastore_root=sd / "datastores")
         finally:
             vsphere_seed.disconnect(si)
@@ -615,7 +663,6 @@ def env_values(st: dict) -> dict:
 
 
 def _write_env(sd: Path, st: dict) -> None:
-    import shlex
     lines = [f"export {k}={shlex.quote(v)}" for k, v in env_values(st).items()]
     _write_secret_file(sd / "env.sh", "\n".join(lines) + "\n")
 
@@ -695,8 +742,12 @@ def main(argv=None) -> int:
             t = build(a.only or None)
             log("build: " + (", ".join(f"{k} {v:.0f}s" for k, v in t.items()) if t else "all binaries cached"))
         elif a.cmd == "up":
-            up(a.inventory, capi_sim=not a.no_capi_sim)
-            print((state_dir() / "env.sh").read_text(), end="")
+            st = up(a.inventory, capi_sim=not a.no_capi_sim)
+            # the environment without the passwords: `lab.py env` (make -s lab-env) prints them when asked
+            for k, v in env_values(st).items():
+                if "PASSWORD" not in k:
+                    print(f"export {k}={shlex.quote(v)}")
+            print("# and the vSphere passwords: eval \"$(make -s lab-env)\" (or lab.py env)")
         elif a.cmd == "down":
             down()
         elif a.cmd == "status":

@@ -314,7 +314,7 @@ class Preflight(object):
                      'to or under %s/datastore (`govc find %s -type s`).' % (name, self.dc_path, self.dc_path))
             return
         res['datastore'] = path
-        rep.ok('datastore', obj, 'datastore %s found' % path, 'Datastore validated')
+        rep.ok('datastore', obj, 'datastore %s found' % path, 'Datastore validated (machine config %s)' % name)
 
     def _folder(self, name, spec, res, obj):
         rep = self.report
@@ -333,7 +333,7 @@ class Preflight(object):
         if found is not None:
             res['folder'] = path
             res['folder_created'] = path in self.created
-            rep.ok('folder', obj, 'folder %s found' % path, 'Folder validated')
+            rep.ok('folder', obj, 'folder %s found' % path, 'Folder validated (machine config %s)' % name)
             return
         parent = self.inv.get(posixpath.dirname(path), ('Folder',))
         if parent is None:
@@ -345,7 +345,7 @@ class Preflight(object):
             res['folder_created'] = False
             res['folder_would_be_created'] = True
             rep.add('folder', obj, 'passed', 'folder %s does not exist and would be created' % path,
-                    line=PASS + 'Folder validated (%s would be created)' % path)
+                    line=PASS + 'Folder validated (machine config %s: %s would be created)' % (name, path))
             return
         ref = self.client.create_folder(parent.ref, posixpath.basename(path))
         if ref is not None:
@@ -356,7 +356,8 @@ class Preflight(object):
         self.changed = True
         self.created.append(path)
         res['folder_created'] = True
-        rep.add('folder', obj, 'changed', 'folder %s created' % path, line=PASS + 'Folder validated')
+        rep.add('folder', obj, 'changed', 'folder %s created' % path,
+                line=PASS + 'Folder validated (machine config %s: %s created)' % (name, path))
 
     def _find_pool(self, value):
         want = value[2:] if value.startswith('*/') else value
@@ -378,7 +379,8 @@ class Preflight(object):
                      % (want, self.dc_name, ', '.join(o.path for o in cands)), remediation)
             return
         res['resource_pool'] = cands[0].path
-        rep.ok('resource pool', obj, 'resource pool %s found' % cands[0].path, 'Resource pool validated')
+        rep.ok('resource pool', obj, 'resource pool %s found' % cands[0].path,
+               'Resource pool validated (machine config %s)' % name)
 
     def _failure_domains(self):
         rep = self.report

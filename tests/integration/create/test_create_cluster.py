@@ -83,7 +83,7 @@ def test_prints_eksa_lines_in_order(created):
              "Installing cluster-api providers on workload cluster", "Moving cluster management from bootstrap to workload cluster",
              "Installing EKS-A custom components (CRD and controller) on workload cluster",
              "Creating EKS-A CRDs instances on workload cluster", "GitOps field not specified, bootstrap flux skipped",
-             "Writing cluster config file", "Deleting bootstrap cluster", "🎉 Cluster created!"]
+             "Writing cluster config file", "Keeping bootstrap cluster", "🎉 Cluster created!"]
     positions = [first.stdout.find(line) for line in lines]
     assert all(p >= 0 for p in positions), [l for l, p in zip(lines, positions) if p < 0]
     assert positions == sorted(positions)

@@ -89,6 +89,36 @@ def test_env_values_are_complete(lab):
     assert "0.46.3" in run([os.path.join(lab["LAB_BIN"], "govc"), "version"]).stdout
 
 
+def test_vsphere_passwords_are_random_and_only_in_the_0600_state_files(lab):
+    """Generated at `up`, never on a command line (every local user can read those) nor in `up`'s output or logs:
+    a leak test that searches output and files for them means something."""
+    passwords = [lab["LAB_VSPHERE_PASSWORD"], lab["LAB_VSPHERE_CP_PASSWORD"]]
+    assert len(set(passwords)) == 2 and all(len(p) >= 20 for p in passwords)
+    assert not set(passwords) & {"Lab-Passw0rd!", "Lab-Cp1-Passw0rd!"}  # the constants they replaced
+    for cmdline in glob.glob("/proc/[0-9]*/cmdline"):
+        try:
+            text = Path(cmdline).read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        assert not any(p in text for p in passwords), cmdline
+    state = Path(lab["LAB_STATE_DIR"])
+    holders = []
+    for path in state.rglob("*"):
+        # etcd's data holds the Secrets that create tests put in the lab's clusters (vSphere credentials, as in EKS-A)
+        if (state / "etcd") in path.parents:
+            continue
+        if path.is_file() and path.stat().st_size < 50 * 1024 * 1024:
+            data = path.read_bytes()
+            if any(p.encode() in data for p in passwords):
+                holders.append(path.name)
+    assert sorted(holders) == ["env.sh", "state.json"]
+    # `up` (here: already up) prints the environment without them; `env` prints them, asked to
+    up = run([sys.executable, str(LAB_DIR / "lab.py"), "up"], env=dict(os.environ, LAB_STATE_DIR=str(state)))
+    assert "LAB_VSPHERE_SERVER=" in up.stdout and not any(p in up.stdout + up.stderr for p in passwords)
+    env = run([sys.executable, str(LAB_DIR / "lab.py"), "env"], env=dict(os.environ, LAB_STATE_DIR=str(state)))
+    assert all(p in env.stdout for p in passwords)
+
+
 def test_vcenter_tls_thumbprint_and_ca(lab):
     host, port = lab["LAB_VSPHERE_SERVER"].rsplit(":", 1)
     assert host == "127.0.0.1"
@@ -412,3 +442,31 @@ def test_capi_sim_fault_injection(lab, crds_installed):
     assert cl["status"]["initialization"]["controlPlaneInitialized"] is False
     # deleting a cluster destroys its VMs (finalizer handled by capi-sim)
     kubectl(lab, "LAB_BOOTSTRAP_KUBECONFIG", "delete", "clusters.cluster.x-k8s.io", "labc", "-n", ns2, "--timeout=60s")
+
+
+def test_build_says_what_it_builds_and_how_long_it_takes(tmp_path, monkeypatch, capsys):
+    """The one-time build announces itself (10-15 minutes on 2 cores), then a line per component with its elapsed time;
+    a cached build prints nothing. The go builds are replaced by stand-ins: this checks the lines, not the compiler."""
+    sys.path.insert(0, str(LAB_DIR))
+    import lab as labmod  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path))
+
+    def fake_build(name, out):
+        out.mkdir(parents=True)
+        for binary in labmod._targets()[name][1]:  # noqa: SLF001
+            (out / binary).write_text("#!/bin/sh\n")
+        return 61.0 if name == "k8s" else 2.0
+
+    monkeypatch.setattr(labmod, "_build_target", fake_build)
+    labmod.build()
+    err = capsys.readouterr().err.splitlines()
+    assert "one-time build that takes about 10-15 minutes on 2 cores" in err[0]
+    names = list(labmod._targets())  # noqa: SLF001
+    built = [line for line in err if ": built in " in line]
+    assert len(built) == len(names)
+    assert built[0].startswith(f"lab: [1/{len(names)}] kubernetes ") and "built in 1m01s" in built[0]
+    assert all(f"[{i}/{len(names)}]" in line for i, line in enumerate(built, 1))
+    assert json.loads((tmp_path / "build-times.json").read_text())["k8s"] == 61.0
+    labmod.build()  # everything cached now: silent
+    assert capsys.readouterr().err == ""

@@ -72,8 +72,10 @@ def test_valid_spec_prints_eksa_lines_in_order():
     assert not result['failed'], failures(result)
     assert result['messages'] == [
         u'\u2705 Connected to server', u'\u2705 Authenticated to vSphere', u'\u2705 Datacenter validated',
-        u'\u2705 Network validated'] + [u'\u2705 Datastore validated', u'\u2705 Folder validated',
-                                        u'\u2705 Resource pool validated'] * 2 + [
+        u'\u2705 Network validated'] + [
+        line % mc for mc in ('cp', 'w0') for line in (
+            u'\u2705 Datastore validated (machine config %s)', u'\u2705 Folder validated (machine config %s)',
+            u'\u2705 Resource pool validated (machine config %s)')] + [
         u'\u2705 Control plane and Workload templates validated',
         u'\u2705 administrator@vsphere.local user vSphere privileges validated',
         u'\u2705 Vsphere Provider setup is valid']
