@@ -22,7 +22,22 @@ the control plane also any change of its kubeadm configuration); a scaled one on
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-__all__ = ['upgrade_plan', 'spec_changes', 'summary_lines', 'ACTIONS']
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
+
+__all__ = ['upgrade_plan', 'spec_changes', 'summary_lines', 'ACTIONS', 'ARGUMENT_SPEC']
+
+# eksa.anywhere.upgrade_plan's options (the module and its action plugin)
+ARGUMENT_SPEC = k8s_argument_spec(
+    spec=dict(type='raw', required=True),
+    current=dict(type='raw'),
+    bundle=dict(type='raw', required=True),
+    eksd_manifest=dict(type='str'),
+    vsphere_facts=dict(type='dict'),
+    previous=dict(type='raw'),
+    output_dir=dict(type='path'),
+    fail_on_problems=dict(type='bool', default=True),
+    timeout=dict(type='int', default=30),
+)
 
 ACTIONS = ('none', 'scale', 'roll', 'add', 'remove')
 

@@ -195,3 +195,86 @@ def test_plan_of_added_and_removed_groups():
     assert plan['worker_groups']['test-md-0']['action'] == 'remove'
     assert plan['worker_groups']['test-md-1']['action'] == 'add'
     assert plan['machines'] == {'replaced': 0, 'added': 2, 'removed': 3}
+
+
+# ------------------------------------------------------------------------------------------------ the action plugin
+def run_plan(args, check_mode=False):
+    from unittest.mock import MagicMock
+    from ansible_collections.eksa.anywhere.plugins.action.upgrade_plan import ActionModule
+    task = MagicMock()
+    task.args = args
+    task.check_mode = check_mode
+    task.diff = False
+    task.async_val = 0
+    action = ActionModule(task, MagicMock(), MagicMock(check_mode=check_mode, diff=False), loader=None, templar=None,
+                          shared_loader_obj=None)
+    return action.run(task_vars={})
+
+
+def write_generated(tmp_path, docs):
+    objects = capi_render.render(load(docs), BUNDLES, credentials=CREDS)
+    capi_render.write_manifests(objects, str(tmp_path), 'test')
+    return sorted(os.listdir(str(tmp_path / 'test' / 'generated')))
+
+
+@pytest.mark.parametrize('check_mode', [False, True])
+def test_action_plans_a_scale_and_writes_nothing(tmp_path, check_mode):
+    before = write_generated(tmp_path, docs_of())
+    gen = tmp_path / 'test' / 'generated'
+    stamp = dict((n, (gen / n).read_bytes()) for n in before)
+    new_docs = docs_of()
+    obj(new_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['count'] = 4
+    result = run_plan({'spec': load(new_docs), 'current': load(docs_of()), 'bundle': BUNDLES,
+                       'output_dir': str(tmp_path)}, check_mode=check_mode)
+    assert not result.get('failed'), result
+    assert result['changed'] is False and result['scale_only'] and result['upgrade_needed']
+    assert result['plan']['worker_groups']['test-md-0']['added'] == 1
+    assert dict((n, (gen / n).read_bytes()) for n in sorted(os.listdir(str(gen)))) == stamp
+
+
+def test_action_refuses_an_immutable_change_listing_every_problem(tmp_path):
+    write_generated(tmp_path, docs_of())
+    new_docs = docs_of()
+    obj(new_docs, 'Cluster')['spec']['controlPlaneConfiguration']['endpoint']['host'] = '1.2.3.9'
+    obj(new_docs, 'Cluster')['spec']['kubernetesVersion'] = '1.21'
+    result = run_plan({'spec': load(new_docs), 'current': load(docs_of()), 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert result['failed'] and 'plan' not in result
+    assert sorted(p['field'] for p in result['problems']) == ['spec.controlPlaneConfiguration.endpoint.host',
+                                                              'spec.kubernetesVersion']
+    assert '1.2.3.4' in result['msg'] and '1.2.3.9' in result['msg'] and 'one minor version at a time' in result['msg']
+
+
+def test_action_without_generated_manifests_says_what_to_give(tmp_path):
+    result = run_plan({'spec': load(docs_of()), 'current': load(docs_of()), 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert result['failed'] and 'previous' in result['msg']
+
+
+def test_action_without_current_or_kubeconfig_says_what_to_give(tmp_path, monkeypatch):
+    monkeypatch.delenv('K8S_AUTH_KUBECONFIG', raising=False)
+    result = run_plan({'spec': load(docs_of()), 'bundle': BUNDLES, 'output_dir': str(tmp_path)})
+    assert result['failed'] and 'kubeconfig' in result['msg']
+
+
+def test_running_objects_are_read_back_as_a_spec():
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import running
+    docs = docs_of()
+    store = {}
+    for doc in docs:
+        served = copy.deepcopy(doc)
+        served['metadata'].update(uid='x', resourceVersion='1', annotations={'anywhere.eks.amazonaws.com/managed-by-cli': 'true'})
+        served['status'] = {'ready': True}
+        store[(doc['kind'], doc['metadata']['name'])] = served
+
+    class Client(object):
+        def get(self, api_version, kind, name, namespace=None):
+            assert namespace == 'test-namespace'
+            return store.get((kind, name))
+
+    objects = running.read_running_objects(Client(), 'test', 'test-namespace')
+    assert sorted((o['kind'], o['metadata']['name']) for o in objects) == sorted(store)
+    assert all(set(o) <= {'apiVersion', 'kind', 'metadata', 'spec'} and set(o['metadata']) == {'name', 'namespace'}
+               for o in objects)
+    assert upgrade.validate_upgrade(load(objects), load(docs)) == []
+    with pytest.raises(running.RunningSpecError) as err:
+        running.read_running_objects(Client(), 'other', 'test-namespace')
+    assert 'Cluster other' in err.value.message
