@@ -14,7 +14,7 @@ __metaclass__ = type
 
 API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
 
-__all__ = ['RunningSpecError', 'read_running_objects', 'strip_object']
+__all__ = ["RunningSpecError", "read_running_objects", "referenced", "strip_object"]
 
 
 class RunningSpecError(Exception):
@@ -34,7 +34,8 @@ def strip_object(obj):
     return out
 
 
-def _refs(cluster):
+def referenced(cluster):
+    """The refs (kind, name) of the objects a Cluster refers to, each once."""
     spec = cluster.get('spec') or {}
     refs = [spec.get('datacenterRef')]
     refs.append((spec.get('controlPlaneConfiguration') or {}).get('machineGroupRef'))
@@ -59,7 +60,7 @@ def read_running_objects(client, name, namespace='default'):
                                'kubeconfig of the cluster that manages it (for a self-managed cluster, its own)'
                                % (name, namespace))
     objects = [strip_object(cluster)]
-    for ref in _refs(cluster):
+    for ref in referenced(cluster):
         found = client.get(API_VERSION, ref['kind'], ref['name'], namespace)
         if not found:
             raise RunningSpecError('the Cluster %s refers to %s %s, which is not in namespace %s of the management cluster'
