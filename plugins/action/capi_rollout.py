@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import time
+
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
@@ -79,9 +81,11 @@ class ActionModule(ActionBase):
             if check or not args["wait"]:
                 out["state"] = rollout.stage_state(client, args["name"], args["stage"], objects, args["namespace"])
             else:
+                started = time.monotonic()
                 out["state"] = rollout.wait_stage(client, args["name"], args["stage"], objects, args["timeout"],
                                                   sleep=args["wait_sleep"], namespace=args["namespace"],
                                                   progress=lambda line: display.display("  %s" % line))
+                out["waited"] = round(time.monotonic() - started, 3)
         except rollout.RolloutFailed as exc:
             out.update(failed=True, msg=exc.message, state=exc.state)
         except (k8s_client.K8sError, k8s_apply.ApplyError) as exc:

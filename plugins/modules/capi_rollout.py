@@ -88,6 +88,10 @@ removed:
   returned: always
   type: list
   elements: str
+waited:
+  description: Seconds spent waiting for the rollout.
+  returned: when it waited
+  type: float
 state:
   description: The stage's state - C(done), C(line), C(groups).
   returned: always

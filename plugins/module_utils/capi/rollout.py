@@ -78,7 +78,9 @@ def _replica_state(obj):
     want = _spec(obj).get('replicas', 1)
     st = _status(obj)
     have, up, ready = st.get('replicas') or 0, st.get('upToDateReplicas') or 0, st.get('readyReplicas') or 0
-    done = _observed(obj) and have == want and up == want and ready >= want
+    if not _observed(obj):
+        return False, 'waiting for the controller to see the change'
+    done = have == want and up == want and ready >= want
     return done, '%d/%d up to date, %d machine(s)' % (min(up, want), want, have)
 
 
@@ -116,7 +118,8 @@ def stage_state(client, name, stage, objects, namespace=NAMESPACE):
                   if ((infra.get(((m.get('spec') or {}).get('infrastructureRef') or {}).get('name')) or {})
                       .get('metadata', {}).get('annotations') or {}).get(CLONED_FROM) == template]
             done = _observed(etcd) and bool(_status(etcd).get('ready')) and len(machines) == want and len(up) == want
-            groups['etcd'] = (done, '%d/%d up to date, %d machine(s)' % (min(len(up), want), want, len(machines)))
+            groups['etcd'] = (done, '%d/%d up to date, %d machine(s)' % (min(len(up), want), want, len(machines))
+                              if _observed(etcd) else 'waiting for the controller to see the change')
     elif stage == 'workers':
         for obj in stage_objects(objects, stage):
             if obj.get('kind') != 'MachineDeployment':
