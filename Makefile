@@ -70,7 +70,7 @@ shared-data:
 	  echo "shared reference data not found at $(EKSA_SHARED_DIR): it must sit next to the project as ../shared" \
 	       "(as in CI), or set EKSA_SHARED_DIR" >&2; exit 1; }
 
-test: venv shared-data unit sanity lint build-doc integration molecule ## every gate (what CI runs)
+test: venv shared-data unit sanity lint build-doc ee-context integration molecule ## every gate (what CI runs)
 	@echo "all gates passed"
 
 .PHONY: unit
@@ -131,6 +131,16 @@ build-doc: build ## ansible-doc of every module from the installed build
 	  ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc "eksa.anywhere.$$m" > /dev/null; \
 	done
 	@ANSIBLE_COLLECTIONS_PATH="$(INSTALL_DIR)" $(VENV_BIN)/ansible-doc -t role -l eksa.anywhere > /dev/null
+
+# The AWX execution environment's build context (execution-environment.yml, ansible-builder schema v3): made from the
+# collection's own build; tests/ee checks it installs ansible-core, the collection and its Python requirements,
+# clusterctl and kubectl. Building the image itself needs a container engine: podman build -f .build/ee-context/Containerfile
+EE_CONTEXT := $(BUILD)/ee-context
+.PHONY: ee-context
+ee-context: build ## ansible-builder create: the execution environment's build context in .build/ee-context
+	@rm -rf "$(EE_CONTEXT)"
+	cd "$(ROOT)" && $(VENV_BIN)/ansible-builder create -f execution-environment.yml -c "$(EE_CONTEXT)" --output-filename Containerfile
+	cd "$(ROOT)" && EE_CONTEXT="$(EE_CONTEXT)" $(VENV_PYTHON) -m pytest tests/ee -q -p no:cacheprovider
 
 .PHONY: changelog
 changelog: venv ## lint the changelog fragments
