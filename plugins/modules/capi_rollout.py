@@ -97,4 +97,3 @@ state:
   returned: always
   type: dict
 """
-

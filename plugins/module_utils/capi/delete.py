@@ -52,8 +52,8 @@ def capi_clusters(client, namespace=NAMESPACE):
 def cluster_machines(client, name, namespace=NAMESPACE):
     if not client.serves(CAPI, 'Machine'):
         return []
-    return sorted(m['metadata']['name'] for m in client.list(CAPI, 'Machine', namespace,
-                                                                label_selector='%s=%s' % (CLUSTER_LABEL, name)))
+    selector = '%s=%s' % (CLUSTER_LABEL, name)
+    return sorted(m['metadata']['name'] for m in client.list(CAPI, 'Machine', namespace, label_selector=selector))
 
 
 def eksa_objects(client, name, namespace):
@@ -95,8 +95,8 @@ def delete_cluster(client, name, namespace=NAMESPACE, eksa_namespace=None, timeo
         exists = client.get(CAPI, 'Cluster', name, namespace) is not None
         if not left and not exists:
             return True, 'cluster %s deleted' % name
-        return False, '%d machine(s) of cluster %s left%s' % (len(left), name, '' if not exists else
-                                                                 ', Cluster object still there')
+        still = ', Cluster object still there' if exists else ''
+        return False, '%d machine(s) of cluster %s left%s' % (len(left), name, still)
 
     done, detail = wait_for(gone, timeout, sleep=sleep, on_progress=on_progress, clock=clock, sleeper=sleeper)
     if not done:

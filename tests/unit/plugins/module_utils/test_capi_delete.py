@@ -48,8 +48,9 @@ def eksa_cluster(name, mgmt, ns='default'):
 
 def capi_cluster(name, machines=2):
     objs = [{'apiVersion': CAPI, 'kind': 'Cluster', 'metadata': {'name': name, 'namespace': 'eksa-system'}}]
-    objs += [{'apiVersion': CAPI, 'kind': 'Machine', 'metadata': {'name': '%s-m%d' % (name, i), 'namespace': 'eksa-system',
-                                                                   'labels': {'cluster.x-k8s.io/cluster-name': name}}}
+    labels = {'cluster.x-k8s.io/cluster-name': name}
+    objs += [{'apiVersion': CAPI, 'kind': 'Machine',
+              'metadata': {'name': '%s-m%d' % (name, i), 'namespace': 'eksa-system', 'labels': labels}}
              for i in range(machines)]
     return objs
 
