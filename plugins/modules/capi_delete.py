@@ -18,7 +18,7 @@ description:
     every VM) and the C(Cluster) object, as C(eksctl anywhere delete cluster) does.
   - With O(eksa_namespace), the EKS Anywhere C(Cluster) of that namespace is deleted first and the objects it refers to
     (datacenter and machine configs) last - a workload cluster's EKS Anywhere objects on its management cluster.
-  - Idempotent - a cluster already gone reports RV(changed=false).
+  - Idempotent - a cluster already gone reports C(changed=false).
 options:
   name:
     description: The cluster's name.

@@ -21,7 +21,7 @@ description:
     machine template and the cluster is ready. C(workers): the MachineDeployments and their health checks; done when each
     group's machines are all up to date and ready. C(cleanup): the MachineDeployments of removed worker groups deleted;
     done when their machines are gone."
-  - Re-runnable - an applied stage that has rolled out reports RV(changed=false).
+  - Re-runnable - an applied stage that has rolled out reports C(changed=false).
   - Runs on the controller (action plugin) so the progress lines show while it waits.
 options:
   name:
