@@ -70,6 +70,12 @@ demo: venv collection-tree lab-up ## the main job: create a cluster end to end i
 	  && cd "$(ROOT)" && ANSIBLE_STDOUT_CALLBACK="$(DEMO_CALLBACK)" $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml \
 	  playbooks/demo.yml -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
 
+.PHONY: demo-day2
+demo-day2: demo ## day 2 on the demo cluster: upgrade 1.33 -> 1.34, scale workers 2 -> 3 -> 1, delete (EKS Anywhere's lines)
+	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo_day2.yml \
+	  -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
+
 # ---------------------------------------------------------------------------- gates
 .PHONY: test
 # The tests and the lab read ../shared (upstream CRDs, reference specs): say so at once when it is not there
@@ -110,12 +116,19 @@ integration: venv shared-data ## pytest integration tests in the lab (tests/inte
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
 
 # Molecule: the create workflow in the lab, converge -> idempotence -> verify. Scenarios live where molecule expects
-# them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario.
+# them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario, a version
+# upgrade of a created cluster is `upgrade_cluster` (make molecule-upgrade).
 .PHONY: molecule
 molecule: venv collection-tree lab-up ## molecule test of the create workflow against the lab
 	@echo "molecule test -s default  (extensions/molecule/default: the create workflow in the lab)"
 	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
 	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default
+
+.PHONY: molecule-upgrade
+molecule-upgrade: venv collection-tree lab-up ## molecule test of the upgrade workflow (create, upgrade 1.33 -> 1.34, idempotence) against the lab
+	@echo "molecule test -s upgrade_cluster  (extensions/molecule/upgrade_cluster: a version upgrade in the lab)"
+	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s upgrade_cluster
 
 SANITY_PYTHON = $(shell $(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 .PHONY: sanity

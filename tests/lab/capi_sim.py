@@ -81,6 +81,15 @@ def suffix(*parts: str, n: int = 5) -> str:
     return out
 
 
+GEN_ANN = ANN + "generation"  # on a Machine: the spec (template + version) it was made from
+SLOT_ANN = ANN + "slot"
+
+
+def generation(*parts) -> str:
+    """What a Machine is made from (machine template, version...): a Machine of another generation is outdated."""
+    return suffix(*[str(p or "") for p in parts], n=6)
+
+
 def cond(type_: str, status: bool, reason: str = "", message: str = "") -> dict:
     # valid for both v1beta1 (clusterv1.Condition) and v1beta2 (metav1.Condition) schemas
     return {"type": type_, "status": "True" if status else "False", "reason": reason or (type_ if status else "NotReady"),
@@ -388,6 +397,7 @@ class Sim:
                     {"metadata": {"finalizers": (md.get("finalizers") or []) + [FINALIZER],
                                   "resourceVersion": md["resourceVersion"]}})
             return  # next round
+        self.sweep(k, ns, name)
         o = self.cluster_opts(c)
         created = datetime.datetime.strptime(md["creationTimestamp"], "%Y-%m-%dT%H:%M:%SZ").replace(
             tzinfo=datetime.timezone.utc)
@@ -425,25 +435,31 @@ class Sim:
             tmpl = self.machine_template(k, ns, mt_ref)
             self.ensure_owner(k, INFRA2, "vspheremachinetemplates", tmpl, c)
             owner = self.owner(kcp2, KCP2)
-            for i in range(replicas):
-                mname = f"{cp_ref['name']}-{suffix(ns, name, 'cp', str(i))}"
-                never = fault == "machine-never-ready" and not self.has_workers(k, c, c1) and i == replicas - 1
-                if self.ensure_machine(k, c, mname, tmpl, owner, version,
-                                       {"cluster.x-k8s.io/control-plane": "",
-                                        "cluster.x-k8s.io/control-plane-name": cp_ref["name"]},
-                                       never_ready=never, control_plane=True):
-                    ready_cp += 1
-                machines_cp.append(mname)
-                stuck_done = stuck_done or never
+            gen = generation(mt_ref["name"], version)
+            sel = {"cluster.x-k8s.io/control-plane": "", "cluster.x-k8s.io/control-plane-name": cp_ref["name"]}
+            has_workers = self.has_workers(k, c, c1)
+            surge = int(((((kcp2["spec"].get("rollout") or {}).get("strategy") or {}).get("rollingUpdate") or {})
+                         .get("maxSurge")) or 1)
+
+            def make_cp(i, _gen=gen):
+                mname = f"{cp_ref['name']}-{suffix(ns, name, 'cp', _gen, str(i))}"
+                never = fault == "machine-never-ready" and not has_workers and i == replicas - 1
+                ok = self.ensure_machine(k, c, mname, tmpl, owner, version, sel, never_ready=never, control_plane=True,
+                                         gen=_gen, slot=i)
+                return mname, ok, never
+
+            machines = self.machines_of(k, ns, name, {"cluster.x-k8s.io/control-plane-name": cp_ref["name"]})
+            ready_cp, up_cp, machines_cp, stuck = self.converge(k, ns, machines, gen, replicas, make_cp, max_surge=surge)
+            stuck_done = stuck_done or stuck
             cp_initialized = ready_cp > 0 and fault != "failure"
             if fault == "slow-control-plane" and age < o["delay"] + o["slow"]:
                 cp_initialized = False
             msg = o["message"] if fault == "failure" else ""
             k.merge(obj_path(KCP2, "kubeadmcontrolplanes", ns, cp_ref["name"], "status"), {"status": {
-                "observedGeneration": kcp2["metadata"]["generation"], "replicas": replicas,
+                "observedGeneration": kcp2["metadata"]["generation"], "replicas": len(machines_cp),
                 "readyReplicas": ready_cp if cp_initialized else 0,
                 "availableReplicas": ready_cp if cp_initialized else 0,
-                "upToDateReplicas": replicas, "version": version,
+                "upToDateReplicas": up_cp, "version": version,
                 "selector": f"cluster.x-k8s.io/cluster-name={name},cluster.x-k8s.io/control-plane",
                 "initialization": {"controlPlaneInitialized": cp_initialized},
                 "conditions": [cond("Available", cp_initialized, "" if cp_initialized else "LabNotAvailable", msg),
@@ -459,17 +475,23 @@ class Sim:
                 self.ensure_owner(k, ETCD1, "etcdadmclusters", ec, c)
                 tmpl = self.machine_template(k, ns, ec["spec"].get("infrastructureTemplate"))
                 self.ensure_owner(k, INFRA2, "vspheremachinetemplates", tmpl, c)
-                ready = 0
-                addrs = []
-                for i in range(ec["spec"].get("replicas", 1)):
-                    mname = f"{ec['metadata']['name']}-{suffix(ns, name, 'etcd', str(i))}"
-                    if self.ensure_machine(k, c, mname, tmpl, self.owner(ec, ETCD1), version,
-                                           {"cluster.x-k8s.io/etcd-cluster": ec["metadata"]["name"]}, node=False):
-                        ready += 1
-                        addrs.append(self._ip(mname))
+                want = ec["spec"].get("replicas", 1)
+                etcd_version = (((ec["spec"].get("etcdadmConfigSpec") or {}).get("cloudInitConfig") or {}).get("version")
+                                or "")
+                egen = generation(ec["spec"]["infrastructureTemplate"]["name"], etcd_version)
+                esel = {"cluster.x-k8s.io/etcd-cluster": ec["metadata"]["name"]}
+
+                def make_etcd(i, _ec=ec, _tmpl=tmpl, _gen=egen, _sel=esel):
+                    mname = f"{_ec['metadata']['name']}-{suffix(ns, name, 'etcd', _gen, str(i))}"
+                    return mname, self.ensure_machine(k, c, mname, _tmpl, self.owner(_ec, ETCD1), version, _sel,
+                                                      node=False, gen=_gen, slot=i), False
+
+                emachines = self.machines_of(k, ns, name, esel)
+                ready, eup, enames, dummy = self.converge(k, ns, emachines, egen, want, make_etcd, max_surge=1)
+                addrs = [self._ip(m) for m in enames]
                 k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ec["metadata"]["name"], "status"), {"status": {
-                    "ready": ready == ec["spec"].get("replicas", 1), "initialized": ready > 0,
-                    "creationComplete": True, "replicas": ready,
+                    "ready": ready == want and eup == want and len(enames) == want, "initialized": ready > 0,
+                    "creationComplete": True, "replicas": len(enames), "readyReplicas": ready, "upToDateReplicas": eup,
                     "endpoints": ",".join(f"https://{a}:2379" for a in addrs),
                     "observedGeneration": ec["metadata"]["generation"],
                     "conditions": [cond("Ready", True), cond("EtcdMachinesReady", True)]}})
@@ -559,7 +581,10 @@ class Sim:
             kct = k.get(obj_path(BOOT2, "kubeadmconfigtemplates", ns, bref["name"]))
             if kct is not None:
                 self.ensure_owner(k, BOOT2, "kubeadmconfigtemplates", kct, c)
-        ms_name = f"{mdn}-{suffix(ns, name, mdn, 'ms', n=10)[:10]}"
+        # one MachineSet per generation of the template (machine template, bootstrap template, version), as
+        # the MachineDeployment controller makes them; machines of older MachineSets are outdated
+        gen = generation(iref["name"], (bref or {}).get("name"), version)
+        ms_name = f"{mdn}-{suffix(ns, name, mdn, 'ms', gen, n=10)[:10]}"
         ms_path = obj_path(CAPI2, "machinesets", ns)
         ms = k.get(f"{ms_path}/{ms_name}")
         sel = {"cluster.x-k8s.io/cluster-name": name, "cluster.x-k8s.io/deployment-name": mdn}
@@ -570,24 +595,117 @@ class Sim:
                 "spec": {"clusterName": name, "replicas": replicas, "selector": {"matchLabels": sel},
                          "template": {"metadata": {"labels": sel}, "spec": tspec}}})
             ms = k.get(f"{ms_path}/{ms_name}")
-        ready = 0
-        for i in range(replicas):
-            mname = f"{ms_name}-{suffix(ns, name, mdn, str(i))}"
+        strategy = (((mdp["spec"].get("rollout") or {}).get("strategy") or {}).get("rollingUpdate")
+                    or ((md1.get("spec") or {}).get("strategy") or {}).get("rollingUpdate") or {})
+        surge = int(strategy.get("maxSurge", 1))
+        unavailable = int(strategy.get("maxUnavailable", 0))
+
+        def make_worker(i):
+            mname = f"{ms_name}-{suffix(ns, name, mdn, gen, str(i))}"
             never = fault == "machine-never-ready" and i == replicas - 1
-            if self.ensure_machine(k, c, mname, tmpl, self.owner(ms, CAPI2), version,
-                                   dict(sel, **{"cluster.x-k8s.io/set-name": ms_name}), never_ready=never):
-                ready += 1
-        k.merge(f"{ms_path}/{ms_name}/status", {"status": {"replicas": replicas, "readyReplicas": ready,
-                                                           "availableReplicas": ready, "upToDateReplicas": replicas,
+            ok = self.ensure_machine(k, c, mname, tmpl, self.owner(ms, CAPI2), version,
+                                     dict(sel, **{"cluster.x-k8s.io/set-name": ms_name}), never_ready=never,
+                                     gen=gen, slot=i)
+            return mname, ok, never
+
+        machines = self.machines_of(k, ns, name, {"cluster.x-k8s.io/deployment-name": mdn})
+        ready, up, names, dummy = self.converge(k, ns, machines, gen, replicas, make_worker, max_surge=surge,
+                                                max_unavailable=unavailable)
+        # MachineSets left without machines go, as the MachineDeployment controller deletes old ones
+        for other in k.list(ms_path):
+            if (other["metadata"].get("labels") or {}).get("cluster.x-k8s.io/deployment-name") != mdn \
+                    or other["metadata"]["name"] == ms_name:
+                continue
+            left = [n for n in names if n.startswith(other["metadata"]["name"] + "-")]
+            if not left:
+                k.req("DELETE", f"{ms_path}/{other['metadata']['name']}", ok404=True)
+        k.merge(f"{ms_path}/{ms_name}/status", {"status": {"replicas": up, "readyReplicas": min(ready, up),
+                                                           "availableReplicas": min(ready, up), "upToDateReplicas": up,
                                                            "observedGeneration": ms["metadata"]["generation"]}})
+        done = ready == replicas and up == replicas and len(names) == replicas
         k.merge(obj_path(CAPI2, "machinedeployments", ns, mdn, "status"), {"status": {
-            "observedGeneration": mdp["metadata"]["generation"], "replicas": replicas, "readyReplicas": ready,
-            "availableReplicas": ready, "upToDateReplicas": replicas,
-            "phase": "Running" if ready == replicas else "ScalingUp",
+            "observedGeneration": mdp["metadata"]["generation"], "replicas": len(names), "readyReplicas": ready,
+            "availableReplicas": ready, "upToDateReplicas": up,
+            "phase": "Running" if done else ("ScalingUp" if len(names) < replicas else "ScalingDown"),
             "selector": ",".join(f"{a}={b}" for a, b in sel.items()),
-            "conditions": [cond("Available", ready == replicas, "" if ready == replicas else "LabNotAvailable",
-                                "" if ready == replicas else f"{replicas - ready} machine(s) not ready")]}})
-        return ready, replicas
+            "conditions": [cond("Available", ready >= replicas, "" if ready >= replicas else "LabNotAvailable",
+                                "" if ready >= replicas else f"{replicas - ready} machine(s) not ready")]}})
+        return min(ready, replicas), replicas
+
+    def sweep(self, k, ns, name):
+        """Machines deleted by others (the garbage collector after a MachineDeployment of a removed worker group is
+        deleted): their VMs destroyed and Nodes deleted, as the Machine controller does."""
+        known = getattr(self, "_known", None)
+        if known is None:
+            known = self._known = {}
+        current = {m["metadata"]["name"] for m in self.machines_of(k, ns, name, {})}
+        gone = sorted(known.get((k.name, ns, name), set()) - current)
+        if gone:
+            self.destroy_vms(gone)
+            for m in gone:
+                self.workload.req("DELETE", f"/api/v1/nodes/{m}", ok404=True)
+            LOG.info("%s: machines %s of %s/%s deleted: VMs destroyed", k.name, ", ".join(gone), ns, name)
+        known[(k.name, ns, name)] = current
+
+    def machines_of(self, k, ns, cluster_name, selector):
+        sel = dict(selector, **{"cluster.x-k8s.io/cluster-name": cluster_name})
+        return [m for m in k.list(obj_path(CAPI2, "machines", ns))
+                if all((m["metadata"].get("labels") or {}).get(a) == b for a, b in sel.items())]
+
+    def delete_machine(self, k, ns, m):
+        """What the Machine controller does on a Machine's deletion: the VM destroyed, the Node deleted, the objects gone."""
+        name = m["metadata"]["name"]
+        self.destroy_vms([name])
+        self.workload.req("DELETE", f"/api/v1/nodes/{name}", ok404=True)
+        for path in (obj_path(CAPI2, "machines", ns, name), obj_path(INFRA2, "vspheremachines", ns, name),
+                     obj_path("v1", "secrets", ns, name)):
+            k.req("DELETE", path, ok404=True)
+        LOG.info("%s: machine %s/%s deleted", k.name, ns, name)
+
+    def converge(self, k, ns, machines, gen, replicas, make, max_surge=1, max_unavailable=0):
+        """One step of what KCP, the MachineSet/MachineDeployment and etcdadm controllers do with a group of machines.
+
+        Machines of another generation are outdated: with any, one new machine is made (up to replicas + maxSurge)
+        before an outdated one is deleted (while at least replicas - maxUnavailable stay ready), one step per pass.
+        Without outdated machines the group is scaled: missing machines made, extra ones deleted.
+        make(slot) ensures the machine of a slot of this generation and returns (name, ready, stuck by a fault).
+        Returns (ready, up to date, names of the machines there after this step, stuck).
+        """
+        def ann(m):
+            return m["metadata"].get("annotations") or {}
+
+        up = [m for m in machines if ann(m).get(GEN_ANN) == gen]
+        old = sorted((m for m in machines if ann(m).get(GEN_ANN) != gen),
+                     key=lambda m: (m["metadata"].get("creationTimestamp") or "", m["metadata"]["name"]))
+        slots = {}
+        for m in up:
+            slots.setdefault(int(ann(m).get(SLOT_ANN) or 0), m)
+        ready, stuck, names = 0, False, []
+
+        def ensure(i):
+            nonlocal ready, stuck
+            name, ok, never = make(i)
+            ready += ok
+            stuck = stuck or never
+            names.append(name)
+
+        for i in sorted(slots):
+            if i >= replicas and not old:
+                self.delete_machine(k, ns, slots[i])  # scale down
+            else:
+                ensure(i)
+        missing = [i for i in range(replicas) if i not in slots]
+        if not old:
+            for i in missing:  # scale up, or the first creation: all at once
+                ensure(i)
+            return ready, len(names), sorted(names), stuck
+        up_count = len(names)
+        if missing and len(slots) + len(old) < replicas + max_surge:
+            ensure(missing[0])  # one up before one down
+        elif ready == up_count and ready + len(old) - 1 >= replicas - max_unavailable:
+            self.delete_machine(k, ns, old[0])
+            old = old[1:]
+        return ready + len(old), ready, sorted(names + [m["metadata"]["name"] for m in old]), stuck
 
     def ensure_owner(self, k, api_version, plural, obj, cluster, controller=False):
         """Add the Cluster as owner, as the CAPI controllers do (clusterctl move follows these links)."""
@@ -615,7 +733,7 @@ class Sim:
         return t
 
     def ensure_machine(self, k: Kube, c, mname, tmpl, owner, version, labels, never_ready=False,
-                       control_plane=False, node=True) -> bool:
+                       control_plane=False, node=True, gen="", slot=0) -> bool:
         ns, cname = c["metadata"]["namespace"], c["metadata"]["name"]
         spec = tmpl["spec"]["template"]["spec"]
         uuid, ip = self.ensure_vm(mname, spec)
@@ -632,9 +750,13 @@ class Sim:
             vsm_spec = {kk: v for kk, v in spec.items()}
             vsm_spec["providerID"] = provider_id
             k.create(obj_path(INFRA2, "vspheremachines", ns), {"apiVersion": INFRA2, "kind": "VSphereMachine",
-                     "metadata": {"name": mname, "namespace": ns, "labels": labels}, "spec": vsm_spec})
+                     "metadata": {"name": mname, "namespace": ns, "labels": labels, "annotations": {
+                         "cluster.x-k8s.io/cloned-from-name": tmpl["metadata"]["name"],
+                         "cluster.x-k8s.io/cloned-from-groupkind": "VSphereMachineTemplate.infrastructure.cluster.x-k8s.io"}},
+                     "spec": vsm_spec})
             k.create(mpath, {"apiVersion": CAPI2, "kind": "Machine", "metadata": {
-                "name": mname, "namespace": ns, "labels": labels, "ownerReferences": [owner]},
+                "name": mname, "namespace": ns, "labels": labels, "ownerReferences": [owner],
+                "annotations": {GEN_ANN: gen, SLOT_ANN: str(slot)}},
                 "spec": {"clusterName": cname, "version": version, "providerID": provider_id,
                          "bootstrap": {"dataSecretName": mname},
                          "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "VSphereMachine",

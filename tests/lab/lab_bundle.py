@@ -246,6 +246,7 @@ LAB_K8S = [
     ("1.19", "kubernetes-1-19-eks-4", "v1.19.8", "1-19", "kubernetes-1-19-eks-4.yaml"),
     ("1.21", "kubernetes-1-21-eks-4", "v1.21.2", "1-21", "kubernetes-1-21-eks-4.yaml"),
     ("1.33", "kubernetes-1-33-eks-1", "v1.33.0", "1-33", None),  # lab-made EKS-D entry
+    ("1.34", "kubernetes-1-34-eks-1", "v1.34.0", "1-34", None),  # the next minor version: day-2 upgrades 1.33 -> 1.34
 ]
 
 

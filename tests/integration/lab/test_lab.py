@@ -297,7 +297,7 @@ def test_lab_bundle_is_a_valid_bundles_object(lab, crds_installed):
     b = yaml.safe_load(open(lab["LAB_BUNDLE"]))
     assert b["apiVersion"] == "anywhere.eks.amazonaws.com/v1alpha1" and b["kind"] == "Bundles"
     kubes = [vb["kubeVersion"] for vb in b["spec"]["versionsBundles"]]
-    assert {"1.19", "1.21", "1.33"} <= set(kubes)
+    assert {"1.19", "1.21", "1.33", "1.34"} <= set(kubes)
     eksd = {vb["kubeVersion"]: vb["eksD"]["name"] for vb in b["spec"]["versionsBundles"]}
     assert eksd["1.19"] == "kubernetes-1-19-eks-4" and eksd["1.21"] == "kubernetes-1-21-eks-4"
     for vb in b["spec"]["versionsBundles"]:
