@@ -15,7 +15,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi.status import CAPI, NAMESPACE
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import wait_for
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.waiter import WaitTimeout, wait_until
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.running import API_VERSION as EKSA, referenced
 
 __all__ = ['DeleteFailed', 'managed_clusters', 'capi_clusters', 'cluster_machines', 'delete_cluster', 'eksa_objects']
@@ -98,11 +98,13 @@ def delete_cluster(client, name, namespace=NAMESPACE, eksa_namespace=None, timeo
         still = ', Cluster object still there' if exists else ''
         return False, '%d machine(s) of cluster %s left%s' % (len(left), name, still)
 
-    done, detail = wait_for(gone, timeout, sleep=sleep, on_progress=on_progress, clock=clock, sleeper=sleeper)
-    if not done:
+    try:
+        wait_until(gone, timeout, 'the deletion of cluster %s' % name, progress=on_progress, sleep=sleep, clock=clock,
+                   sleeper=sleeper)
+    except WaitTimeout as exc:
         raise DeleteFailed('timed out after %ds waiting for Cluster API to delete cluster %s: %s; check the providers\' '
                            'logs on the management cluster and run the same command again to resume'
-                           % (timeout, name, detail), cluster_machines(client, name, namespace))
+                           % (timeout, name, exc.detail), cluster_machines(client, name, namespace))
     for kind, obj_name in eksa[1:]:
         client.delete(EKSA, kind, obj_name, eksa_namespace)
     result['eksa_deleted'] = ['%s/%s' % item for item in eksa]

@@ -23,7 +23,7 @@ __metaclass__ = type
 import time
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi.status import CAPI, ETCD, KCP, NAMESPACE
-from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import wait_for
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.waiter import WaitTimeout, wait_until
 
 __all__ = ['STAGES', 'RolloutFailed', 'stage_objects', 'removed_groups', 'stage_state', 'wait_stage']
 
@@ -147,8 +147,10 @@ def wait_stage(client, name, stage, objects, timeout, sleep=2, namespace=NAMESPA
         holder['state'] = stage_state(client, name, stage, objects, namespace)
         return holder['state']['done'], holder['state']['line']
 
-    done, line = wait_for(check, timeout, sleep=sleep, on_progress=progress, clock=clock, sleeper=sleeper)
-    if not done:
+    try:
+        wait_until(check, timeout, 'the %s of cluster %s' % (stage.replace('_', ' '), name), progress=progress,
+                   sleep=sleep, clock=clock, sleeper=sleeper)
+    except WaitTimeout as exc:
         raise RolloutFailed('timed out after %ds waiting for the %s of cluster %s to roll out: %s; run the same command '
-                            'again to resume' % (timeout, stage.replace('_', ' '), name, line), holder.get('state'))
+                            'again to resume' % (timeout, stage.replace('_', ' '), name, exc.detail), holder.get('state'))
     return holder['state']

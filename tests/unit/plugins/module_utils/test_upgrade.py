@@ -9,6 +9,7 @@ from test_capi_support import BUNDLES, CREDS, load, reference_docs
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import plan as capi_plan
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import upgrade
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError
 
 
 def docs_of(name='cluster_main.yaml'):
@@ -98,10 +99,20 @@ def test_worker_version_skew():
     obj(new_docs, 'Cluster')['spec']['kubernetesVersion'] = '1.21'
     obj(new_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.20'
     assert problems(old_docs, new_docs) == []          # a group may stay one version behind
+    # a group ahead of the control plane is refused by the spec's own validation (EKS Anywhere's wording)
     obj(new_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.22'
-    found = problems(old_docs, new_docs)
-    assert {p.rule for p in found} == {'workerVersion'}
-    assert any('within 2 versions' in p.message for p in found)
+    with pytest.raises(SpecError) as err:
+        problems(old_docs, new_docs)
+    assert 'cannot be greater than cluster KubernetesVersion 1.21' in str(err.value)
+    # a group left 3 versions behind the upgraded control plane
+    old_docs, new_docs = docs_of(), docs_of()
+    obj(old_docs, 'Cluster')['spec']['kubernetesVersion'] = '1.22'
+    obj(old_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.20'
+    obj(new_docs, 'Cluster')['spec']['kubernetesVersion'] = '1.23'
+    obj(new_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['kubernetesVersion'] = '1.20'
+    with pytest.raises(SpecError) as err:  # the spec's own validation, before any upgrade rule
+        problems(old_docs, new_docs)
+    assert 'cannot be more than 2 minor versions greater than worker node group KubernetesVersion 1.20' in str(err.value)
 
 
 def test_removing_a_worker_pin_while_upgrading_is_refused():
