@@ -1,10 +1,18 @@
 """Benchmark: the whole create (eksa.anywhere.create_cluster via the demo playbook) in the lab with capi-sim's delays at zero,
-split by phase, against a baseline measured in the same run (an ansible-playbook run of a no-op play: interpreter start,
-collection loading, one task).
+split by phase, against two baselines measured in the same run:
 
-    make bench-create      (or: .venv/bin/python bench/create.py --repeat 3, with the lab up and its LAB_* environment)
+* ``baseline`` - an ansible-playbook run of a no-op play (interpreter start, collection loading, one task);
+* ``baseline_cli`` - bench/create_cli.sh, the same API work scripted by hand with the same binaries (kubectl apply of the
+  same manifests, clusterctl init from the same offline repository, kubectl wait on the same conditions, clusterctl
+  move), what a user would write without this collection.
 
-Prints one line per phase and a last line `create total=S.SSs baseline=S.SSs ratio=R.R`.
+Each measured create and each baseline_cli run starts from a fresh lab (``--fresh-lab``, the default of
+``make bench-create``: lab down + up, not timed), so both pay the same work, clusterctl init included.
+
+    make bench-create      (or: .venv/bin/python bench/create.py --repeat 3 --fresh-lab, with LAB_STATE_DIR set)
+
+Prints one line per phase, then `create total=S.SSs baseline=S.SSs ratio=R.R` and
+`create total=S.SSs baseline_cli=S.SSs ratio_cli=R.RR`.
 """
 import argparse
 import json
@@ -16,11 +24,29 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
 BIN = Path(sys.executable).parent
+PHASES = ["setup and validations", "bootstrap", "capi-install", "workload", "networking", "move", "eksa-components",
+          "finalize", "other"]
 
 
-def _env(workdir):
+def lab(*args):
+    """Run tests/lab/lab.py (of this checkout) and return its stdout."""
+    proc = subprocess.run([sys.executable, str(BENCH.parent / "tests" / "lab" / "lab.py")] + list(args),
+                          capture_output=True, text=True, check=False, timeout=600,
+                          env=dict(os.environ, LAB_CAPI_SIM_DELAY="0"))
+    if proc.returncode != 0:
+        sys.exit("lab %s failed:\n%s" % (" ".join(args), proc.stderr[-2000:]))
+    return proc.stdout
+
+
+def fresh_lab():
+    lab("down")
+    lab("up")
+    os.environ.update(json.loads(lab("env", "--json")))
+
+
+def _env(workdir, repo):
     env = dict(os.environ)
     env["EKSA_VSPHERE_USERNAME"] = env["LAB_VSPHERE_USERNAME"]
     env["EKSA_VSPHERE_PASSWORD"] = env["LAB_VSPHERE_PASSWORD"]
@@ -28,9 +54,9 @@ def _env(workdir):
     (top / "ansible_collections" / "eksa").mkdir(parents=True, exist_ok=True)
     link = top / "ansible_collections" / "eksa" / "anywhere"
     if not link.exists():
-        link.symlink_to(REPO)
+        link.symlink_to(repo)
     env["ANSIBLE_COLLECTIONS_PATH"] = str(top)
-    env["ANSIBLE_CALLBACK_PLUGINS"] = str(REPO / "bench" / "callback_plugins")
+    env["ANSIBLE_CALLBACK_PLUGINS"] = str(BENCH / "callback_plugins")
     env["ANSIBLE_CALLBACKS_ENABLED"] = "phase_timer"
     env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
     return env
@@ -41,40 +67,61 @@ def run(cmd, env, cwd):
     proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False, timeout=1800)
     took = time.monotonic() - start
     if proc.returncode != 0:
-        sys.exit("benchmark run failed:\n%s\n%s" % (proc.stdout[-3000:], proc.stderr[-2000:]))
+        sys.exit("benchmark run failed: %s\n%s\n%s" % (cmd[0], proc.stdout[-3000:], proc.stderr[-2000:]))
     return took
 
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--fresh-lab", action="store_true",
+                    help="restart the lab (LAB_STATE_DIR) before each measured run, so each pays clusterctl init")
+    ap.add_argument("--collection", default=str(BENCH.parent),
+                    help="the checkout of the collection to measure (default: this one), e.g. main for a before figure")
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
+    repo = Path(args.collection).resolve()
+    if args.fresh_lab:
+        if not os.environ.get("LAB_STATE_DIR"):
+            sys.exit("--fresh-lab restarts the lab of LAB_STATE_DIR: set it (make bench-create does)")
+        fresh_lab()
     if not os.environ.get("LAB_BUNDLE"):
         sys.exit("the lab's environment is not set: run `make bench-create`, or `make lab-up` and eval \"$(make -s lab-env)\"")
-    totals, baselines, phases = [], [], {}
+    totals, baselines, clis, phases, tasks = [], [], [], {}, []
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="eksa-bench-create-") as workdir:
-            env = _env(workdir)
+            if args.fresh_lab and i > 0:
+                fresh_lab()
+            env = _env(workdir, repo)
             noop = Path(workdir) / "noop.yml"
             noop.write_text("- hosts: localhost\n  gather_facts: false\n  tasks:\n    - ansible.builtin.debug: {msg: noop}\n")
             baselines.append(run([str(BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(noop)], env, workdir))
             env["PHASE_TIMER_OUT"] = str(Path(workdir) / "phases.json")
             name = "bench%d" % i
-            totals.append(run([str(BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-                               str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name],
+            totals.append(run([str(BIN / "ansible-playbook"), "-i", str(repo / "inventories/localhost/hosts.yml"),
+                               str(repo / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name],
                               env, workdir))
-            for phase, secs in json.loads(Path(env["PHASE_TIMER_OUT"]).read_text()).items():
+            timing = json.loads(Path(env["PHASE_TIMER_OUT"]).read_text())
+            for phase, secs in timing.get("phases", timing).items():  # (older callbacks wrote the phases only)
                 phases.setdefault(phase, []).append(secs)
-    total, base = statistics.median(totals), statistics.median(baselines)
-    for phase in ["setup and validations", "bootstrap", "capi-install", "workload", "networking", "move", "eksa-components",
-                  "finalize", "other"]:
+            tasks.append(timing.get("tasks", []))
+            # the same API work by hand, from a fresh lab, with the manifests and spec this run applied
+            if args.fresh_lab:
+                fresh_lab()
+            cli_dir = Path(workdir) / "cli"
+            cli_dir.mkdir()
+            clis.append(run(["bash", str(BENCH / "create_cli.sh"), name, str(Path(workdir) / name / "generated"),
+                             str(Path(workdir) / ("%s.yaml" % name)), str(cli_dir)], dict(os.environ), workdir))
+    total, base, cli = statistics.median(totals), statistics.median(baselines), statistics.median(clis)
+    for phase in PHASES:
         if phase in phases:
             print("phase %-22s %6.2fs" % (phase, statistics.median(phases[phase])))
     print("create total=%.2fs baseline=%.2fs ratio=%.1f" % (total, base, total / base))
+    print("create total=%.2fs baseline_cli=%.2fs ratio_cli=%.2f" % (total, cli, total / cli))
     if args.json:
-        Path(args.json).write_text(json.dumps({"total": total, "baseline": base, "phases": {
-            k: statistics.median(v) for k, v in phases.items()}}, indent=2))
+        Path(args.json).write_text(json.dumps({
+            "total": total, "baseline": base, "baseline_cli": cli, "totals": totals, "baselines_cli": clis,
+            "phases": {k: statistics.median(v) for k, v in phases.items()}, "tasks": tasks}, indent=1))
 
 
 if __name__ == "__main__":

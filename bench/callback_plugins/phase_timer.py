@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: eksa.anywhere contributors
 # Apache License 2.0 (see LICENSE)
-"""Benchmark-only callback: wall time per create phase (the role a task belongs to), written as JSON to $PHASE_TIMER_OUT."""
+"""Benchmark-only callback: wall time per create phase (the role a task belongs to) and per task, written as JSON to
+$PHASE_TIMER_OUT ({"phases": {phase: s}, "tasks": [[phase, task, action, s], ...]})."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -40,11 +41,15 @@ class CallbackModule(CallbackBase):
         self.current = None
         self.started = None
         self.totals = {}
+        self.tasks = []
+        self.task = None
         self.moved_once = False
 
     def _close(self):
         if self.current is not None:
-            self.totals[self.current] = self.totals.get(self.current, 0.0) + time.monotonic() - self.started
+            took = time.monotonic() - self.started
+            self.totals[self.current] = self.totals.get(self.current, 0.0) + took
+            self.tasks.append([self.current, self.task[0], self.task[1], round(took, 3)])
         self.current, self.started = None, None
 
     def v2_playbook_on_task_start(self, task, is_conditional):
@@ -58,10 +63,11 @@ class CallbackModule(CallbackBase):
         if role == "capi_providers" and "workload" in str(task.get_vars().get("capi_providers_target", "")):
             phase = "move"
         self.current, self.started = phase, time.monotonic()
+        self.task = (task.get_name(), task.action)
 
     def v2_playbook_on_stats(self, stats):
         self._close()
         out = os.environ.get("PHASE_TIMER_OUT")
         if out:
             with open(out, "w") as handle:
-                json.dump(self.totals, handle, indent=2, sort_keys=True)
+                json.dump({"phases": self.totals, "tasks": self.tasks}, handle, indent=1, sort_keys=True)

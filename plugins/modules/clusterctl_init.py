@@ -22,14 +22,19 @@ description:
   - Idempotent. Providers already installed at the wanted version are left alone; a provider installed at another version
     is an error (upgrades are not this module's job).
 options:
+  versions_bundle:
+    description:
+      - The versionsBundle to install from, as M(eksa.anywhere.cluster_context) returns it
+        (RV(eksa.anywhere.cluster_context#module:versions_bundle), its manifest references absolute). The create
+        workflow passes it, so the Bundles manifest is not read again.
+      - One of O(versions_bundle) and O(bundle) is required.
+    type: dict
   bundle:
-    description: Path or URL of the Bundles manifest.
+    description: Path or URL of the Bundles manifest, instead of O(versions_bundle) (with O(kubernetes_version)).
     type: str
-    required: true
   kubernetes_version:
-    description: The Kubernetes version (C(MAJOR.MINOR)) whose versionsBundle to use.
+    description: The Kubernetes version (C(MAJOR.MINOR)) whose versionsBundle of O(bundle) to use.
     type: str
-    required: true
   infrastructure:
     description: The infrastructure provider.
     type: str
@@ -73,6 +78,12 @@ EXAMPLES = r"""
     bundle: ./bundles.yaml
     kubernetes_version: "1.33"
     repository_dir: mgmt/generated/clusterctl
+
+- name: With the cluster context's versionsBundle (the create workflow)
+  eksa.anywhere.clusterctl_init:
+    kubeconfig: "{{ ctx.paths.bootstrap_kubeconfig }}"
+    versions_bundle: "{{ ctx.versions_bundle }}"
+    repository_dir: "{{ ctx.paths.clusterctl_repository }}"
     variables:
       EXP_CLUSTER_RESOURCE_SET: "true"
 """
@@ -114,7 +125,7 @@ stderr:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.bundles import BundleError, load_bundles, versions_bundle
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, PrivateDir, Tool, module_runner
@@ -129,8 +140,9 @@ def main():
     module = AnsibleModule(
         argument_spec=k8s_argument_spec(
             with_wait=True,
-            bundle=dict(type="str", required=True),
-            kubernetes_version=dict(type="str", required=True),
+            versions_bundle=dict(type="dict"),
+            bundle=dict(type="str"),
+            kubernetes_version=dict(type="str"),
             infrastructure=dict(type="str", default="vsphere", choices=["vsphere", "docker"]),
             external_etcd=dict(type="bool", default=True),
             repository_dir=dict(type="path", required=True),
@@ -138,6 +150,9 @@ def main():
             binary_path=dict(type="path"),
         ),
         supports_check_mode=True,
+        mutually_exclusive=[("versions_bundle", "bundle")],
+        required_one_of=[("versions_bundle", "bundle")],
+        required_by={"bundle": "kubernetes_version"},
     )
     p = module.params
     conn, client = k8s_from_module(module)
@@ -145,11 +160,11 @@ def main():
     private = PrivateDir()
     try:
         try:
-            bundles, dummy = load_bundles(p["bundle"])
-            vb = versions_bundle(bundles, p["kubernetes_version"])
+            vb = p["versions_bundle"] or cluster_context.resolve_release(
+                p["bundle"], [p["kubernetes_version"]], with_release=False)["versions_bundles"][p["kubernetes_version"]]
             wanted = clusterctl.wanted_providers(vb, p["infrastructure"], p["external_etcd"])
             installed = clusterctl.installed_providers(client)
-        except (BundleError, clusterctl.ClusterctlError, K8sError) as exc:
+        except (cluster_context.BundleError, clusterctl.ClusterctlError, K8sError) as exc:
             module.fail_json(msg=str(exc), **result)
         to_install, present, conflicts = clusterctl.plan_init(wanted, installed)
         result["present"] = [_label(x) for x in present]

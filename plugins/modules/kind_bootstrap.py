@@ -116,6 +116,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
@@ -216,7 +217,8 @@ def main():
             module.fail_json(msg="cannot create namespace eksa-system in the bootstrap cluster: %s" % exc, **result)
         module.exit_json(**result)
 
-    kubeconfig = kind.kubeconfig_path(p["output_dir"], name)
+    paths = layout(p["output_dir"], name)
+    kubeconfig = paths["kind_kubeconfig"]
     result.update(kind_cluster=kind.cluster_name(name), kubeconfig=kubeconfig)
     try:
         tool = Tool("kind", module_runner(module), p["binary_path"])
@@ -257,7 +259,7 @@ def main():
             generated = os.path.dirname(kubeconfig)
             if not os.path.isdir(generated):
                 os.makedirs(generated, 0o700)
-            config_path = os.path.join(generated, "kind_tmp.yaml")
+            config_path = paths["kind_config"]
             with open(config_path, "w") as handle:
                 yaml.safe_dump(config, handle, default_flow_style=False)
             args = kind.create_args(name, p["node_image"], config_path, kubeconfig, wait="%ds" % p["wait_timeout"])

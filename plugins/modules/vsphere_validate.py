@@ -34,13 +34,25 @@ options:
     required: true
   bundle:
     description:
-      - Path of an EKS Anywhere Bundles manifest; the EKS-D release name of each Kubernetes version
-        (C(spec.versionsBundles[].eksD.name)) gives the C(eksdRelease) tag the templates must carry.
+      - An EKS Anywhere Bundles manifest - a path, a C(file://) or C(https://) URL; the EKS-D release name of each
+        Kubernetes version (C(spec.versionsBundles[].eksD.name)) gives the C(eksdRelease) tag the templates must carry.
+      - In the create workflow the manifest is read once by M(eksa.anywhere.cluster_context), which passes
+        O(eksd_releases) instead.
+    type: str
+  bundle_ca_path:
+    description: A PEM CA bundle to trust when downloading O(bundle) over HTTPS.
     type: path
+  eksd_releases:
+    description:
+      - The EKS-D release name per Kubernetes version (C({"1.33": "kubernetes-1-33-eks-1"})), as
+        M(eksa.anywhere.cluster_context) returns it in RV(eksa.anywhere.cluster_context#module:eksd_releases), instead
+        of O(bundle).
+    type: dict
   eksd_release:
     description:
       - The EKS-D release name of the cluster's Kubernetes version (for example C(kubernetes-1-30-eks-20)), instead of
-        O(bundle). Without either, the C(eksdRelease) tag is not checked (with a warning).
+        O(bundle). Without any of O(bundle), O(eksd_releases) or this, the C(eksdRelease) tag is not checked (with a
+        warning).
     type: str
   skip_validations:
     description:
@@ -195,47 +207,42 @@ created_folders:
 """
 
 import json
-import os
 import traceback
 from xml.sax.saxutils import escape, quoteattr
 
-from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec, vsphere_cp_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
     HAS_PYVMOMI, HAS_REQUESTS, PYVMOMI_IMPORT_ERROR, REQUESTS_IMPORT_ERROR, VSphereClient, split_server,
 )
 
-try:
-    import yaml
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-except ImportError:
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = traceback.format_exc()
+HAS_YAML = cluster_context.HAS_YAML
 
 
 def argument_spec():
     spec = vsphere_argument_spec(
         spec=dict(type='dict', required=True),
-        bundle=dict(type='path'),
+        bundle=dict(type='str'),
+        bundle_ca_path=dict(type='path'),
+        eksd_releases=dict(type='dict'),
         eksd_release=dict(type='str'),
         skip_validations=dict(type='list', elements='str', default=[], choices=[checks.SKIP_PRIVILEGES]),
         skip_ip_check=dict(type='bool', default=False),
-        cp_username=dict(type='str', fallback=(env_fallback, ['EKSA_VSPHERE_CP_USERNAME'])),
-        cp_password=dict(type='str', no_log=True, fallback=(env_fallback, ['EKSA_VSPHERE_CP_PASSWORD'])),
         report_json=dict(type='path'),
         report_junit=dict(type='path'),
     )
+    spec.update(vsphere_cp_argument_spec())
     # The spec's server comes before VMWARE_HOST (see the doc fragment): resolved in server().
     spec['hostname'] = dict((k, v) for k, v in spec['hostname'].items() if k != 'fallback')
     return spec
 
 
 def server(params, dc_spec):
-    value = params.get('hostname') or dc_spec.get('server') or os.environ.get('VMWARE_HOST')
+    value = cluster_context.vsphere_hostname(params.get('hostname'), dc_spec.get('server'))
     if not value:
         return None, None
     return split_server(value, params.get('port') or 443)
@@ -263,7 +270,7 @@ def junit(report):
 
 def main():
     module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=[('bundle', 'eksd_release')])
+                           mutually_exclusive=[('bundle', 'eksd_release', 'eksd_releases')])
     if not HAS_PYVMOMI:
         module.fail_json(msg=missing_required_lib('pyvmomi'), exception=PYVMOMI_IMPORT_ERROR)
     if not HAS_REQUESTS:
@@ -276,17 +283,16 @@ def main():
                          'got provider %s' % spec.get('provider'))
     options = {'skip_validations': p['skip_validations'], 'skip_ip_check': p['skip_ip_check'],
                'eksd_release': p['eksd_release']}
-    if p['bundle']:
+    if p['eksd_releases']:
+        options['eksd_releases'] = dict((str(k), str(v)) for k, v in p['eksd_releases'].items())
+    elif p['bundle']:
         if not HAS_YAML:
-            module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
+            module.fail_json(msg=missing_required_lib('PyYAML'))
         try:
-            with open(p['bundle']) as handle:
-                docs = [d for d in yaml.safe_load_all(handle) if isinstance(d, dict)]
-        except (IOError, OSError, yaml.YAMLError) as exc:
-            module.fail_json(msg='cannot read the bundle %s: %s' % (p['bundle'], exc))
-        options['eksd_releases'] = {}
-        for doc in docs:
-            options['eksd_releases'].update(checks.eksd_releases_from_bundle(doc))
+            options['eksd_releases'] = cluster_context.resolve_release(
+                p['bundle'], [], ca_path=p['bundle_ca_path'], timeout=p['connect_timeout'])['eksd_releases']
+        except cluster_context.BundleError as exc:
+            module.fail_json(msg='cannot read the bundle: %s' % exc)
         if not options['eksd_releases']:
             module.fail_json(msg='the bundle %s lists no spec.versionsBundles[].eksD.name' % p['bundle'])
     host, port = server(p, dc_spec)

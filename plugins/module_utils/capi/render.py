@@ -47,6 +47,7 @@ except ImportError:  # pragma: no cover
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import bundles as _bundles
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import _naming as naming
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
 
 __all__ = ['RenderError', 'render', 'resolve_bundle', 'write_manifests', 'dump_objects', 'load_objects',
@@ -920,7 +921,7 @@ def template_names(objects):
 
 
 def generated_dir(output_dir, cluster_name):
-    return os.path.join(output_dir, cluster_name, 'generated')
+    return layout(output_dir, cluster_name)['generated']
 
 
 def file_names(cluster_name):

@@ -16,6 +16,11 @@ __metaclass__ = type
 import os
 
 try:
+    from urllib.parse import urljoin
+except ImportError:  # pragma: no cover
+    from urlparse import urljoin  # type: ignore
+
+try:
     import yaml
     HAS_YAML = True
 except ImportError:  # pragma: no cover
@@ -38,27 +43,49 @@ class BundleError(Exception):
         super(BundleError, self).__init__(self.message)
 
 
-def _read(source, what, base=None, timeout=30):
-    """Text of a path or URL; ``embed:///dir/name`` resolves to ``name`` next to ``base``."""
-    if source.startswith(EMBED):
+def is_url(source):
+    return isinstance(source, str) and source.startswith(('http://', 'https://'))
+
+
+def resolve_ref(ref, base):
+    """An absolute path or URL for a reference of the Bundles manifest.
+
+    ``embed:///dir/name`` (a file embedded in EKS Anywhere's binary) is ``name`` next to the manifest; a relative
+    reference is resolved against the manifest's folder or URL (``base``); ``file://`` URLs become paths.
+    """
+    ref = str(ref)
+    if ref.startswith(EMBED):
+        ref = ref[len(EMBED):].rsplit('/', 1)[-1]
         if not base:
-            raise BundleError('%s %s is embedded in the EKS Anywhere binary; give the file next to the Bundles manifest'
-                              % (what, source))
-        source = os.path.join(base, source[len(EMBED):].rsplit('/', 1)[-1])
-    if source.startswith('file://'):
-        source = source[len('file://'):]
-    if source.startswith(('http://', 'https://')):
-        try:
-            from ansible.module_utils.urls import open_url
-            resp = open_url(source, timeout=timeout, validate_certs=True)
-            data = resp.read()
-        except Exception as exc:  # pylint: disable=broad-except
-            raise BundleError('cannot download %s %s: %s' % (what, source, exc))
-        return data.decode('utf-8', 'replace'), None
-    if base and not os.path.isabs(source) and not os.path.exists(source):
-        candidate = os.path.join(base, source)
-        if os.path.exists(candidate):
-            source = candidate
+            raise BundleError('%s is embedded in the EKS Anywhere binary; give the file next to the Bundles manifest'
+                              % (EMBED + ref))
+    if ref.startswith('file://'):
+        return ref[len('file://'):]
+    if is_url(ref) or not base or os.path.isabs(ref):
+        return ref
+    if is_url(base):
+        return urljoin(base.rstrip('/') + '/', ref)
+    return os.path.join(base, ref)
+
+
+def download(url, what, timeout=30, ca_path=None, validate_certs=True):
+    """The bytes at an http(s) URL (``ca_path``: a CA bundle to trust); BundleError naming what and where."""
+    try:
+        from ansible.module_utils.urls import open_url
+        resp = open_url(url, timeout=timeout, validate_certs=validate_certs, ca_path=ca_path)
+        return resp.read()
+    except Exception as exc:  # pylint: disable=broad-except
+        raise BundleError('cannot download %s %s: %s%s' % (
+            what, url, exc, ' (give the CA that signed the server\'s certificate with bundle_ca_path)'
+            if 'CERTIFICATE_VERIFY_FAILED' in str(exc) else ''))
+
+
+def _read(source, what, base=None, timeout=30, ca_path=None, validate_certs=True):
+    """(text, base) of a path or URL; ``base`` is the folder or URL the references in it are relative to."""
+    source = resolve_ref(source, base) if base or source.startswith(EMBED) else resolve_ref(source, None)
+    if is_url(source):
+        data = download(source, what, timeout, ca_path, validate_certs)
+        return data.decode('utf-8', 'replace'), source.rsplit('/', 1)[0] + '/'
     try:
         with open(source, 'rb') as handle:
             return handle.read().decode('utf-8', 'replace'), os.path.dirname(os.path.abspath(source))
@@ -74,8 +101,8 @@ def _parse(text, source, what):
     return docs
 
 
-def load_bundles(source, timeout=30):
-    """Return (bundles mapping, base directory or None) for a path/URL or a parsed mapping."""
+def load_bundles(source, timeout=30, ca_path=None, validate_certs=True):
+    """Return (bundles mapping, base folder or URL, or None) for a path/URL or a parsed mapping."""
     if not HAS_YAML:
         raise BundleError('PyYAML is required to read a Bundles manifest')
     if isinstance(source, dict):
@@ -83,7 +110,7 @@ def load_bundles(source, timeout=30):
     else:
         if not isinstance(source, str) or not source:
             raise BundleError('give a path or URL of a Bundles manifest', 'bundle')
-        text, base = _read(source, 'Bundles manifest', timeout=timeout)
+        text, base = _read(source, 'Bundles manifest', timeout=timeout, ca_path=ca_path, validate_certs=validate_certs)
         docs = _parse(text, source, 'Bundles manifest')
         bundles = [d for d in docs if isinstance(d, dict) and d.get('kind') == 'Bundles']
         if not bundles:
@@ -150,13 +177,14 @@ def _eksd_assets(release):
     return images, files
 
 
-def load_eksd(vb, base=None, override=None, timeout=30):
+def load_eksd(vb, base=None, override=None, timeout=30, ca_path=None, validate_certs=True):
     """The EKS-D Release manifest of a versionsBundle (``override``: a path/URL or parsed mapping)."""
     source = override if override is not None else _get(vb, 'eksD.manifestUrl')
     if isinstance(source, dict):
         release = source
     else:
-        text, dummy = _read(str(source), 'EKS-D release manifest', base=base, timeout=timeout)
+        text, dummy = _read(str(source), 'EKS-D release manifest', base=base, timeout=timeout, ca_path=ca_path,
+                            validate_certs=validate_certs)
         docs = [d for d in _parse(text, source, 'EKS-D release manifest') if isinstance(d, dict)]
         release = next((d for d in docs if d.get('kind') == 'Release'), None)
         if release is None:
@@ -165,11 +193,11 @@ def load_eksd(vb, base=None, override=None, timeout=30):
     return release
 
 
-def release_info(vb, base=None, eksd=None, timeout=30):
+def release_info(vb, base=None, eksd=None, timeout=30, ca_path=None, validate_certs=True):
     """Values the templates need from one versionsBundle and its EKS-D release."""
     kube_version = _get(vb, 'eksD.kubeVersion')
     channel = str(_get(vb, 'eksD.channel'))
-    release = load_eksd(vb, base, eksd, timeout)
+    release = load_eksd(vb, base, eksd, timeout, ca_path, validate_certs)
     images, files = _eksd_assets(release)
     number = (release.get('spec') or {}).get('number')
     eksd_suffix = 'eks-%s-%s' % (channel, number)

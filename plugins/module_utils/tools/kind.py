@@ -10,7 +10,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
 
 
 def cluster_name(name):
@@ -18,7 +18,7 @@ def cluster_name(name):
 
 
 def kubeconfig_path(output_dir, name):
-    return os.path.join(output_dir, name, "generated", "%s.kind.kubeconfig" % name)
+    return layout(output_dir, name)["kind_kubeconfig"]
 
 
 def _cidr(cluster, key):
