@@ -20,7 +20,8 @@ VSPHERE_ARG_SPEC = dict(
     username=dict(type="str", aliases=["user", "admin"], fallback=(env_fallback, _ENV["username"])),
     password=dict(type="str", aliases=["pass", "pwd"], no_log=True,
                   fallback=(env_fallback, _ENV["password"])),
-    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VMWARE_VALIDATE_CERTS"])),
+    # no default and no fallback: vsphere.trust reads VMWARE_VALIDATE_CERTS itself, to know (and say) where it came from
+    validate_certs=dict(type="bool"),
     ca_path=dict(type="path"),
     connect_timeout=dict(type="float", default=20),
 )
