@@ -30,9 +30,12 @@ PHASES = ["setup and validations", "bootstrap", "capi-install", "workload", "net
           "finalize", "other"]
 
 
+LAB_PY = BENCH.parent / "tests" / "lab" / "lab.py"
+
+
 def lab(*args):
-    """Run tests/lab/lab.py (of this checkout) and return its stdout."""
-    proc = subprocess.run([sys.executable, str(BENCH.parent / "tests" / "lab" / "lab.py")] + list(args),
+    """Run the lab's driver (of the measured checkout: its capi-sim too) and return its stdout."""
+    proc = subprocess.run([sys.executable, str(LAB_PY)] + list(args),
                           capture_output=True, text=True, check=False, timeout=600,
                           env=dict(os.environ, LAB_CAPI_SIM_DELAY="0"))
     if proc.returncode != 0:
@@ -81,6 +84,8 @@ def main():
     ap.add_argument("--json", help="write the figures here")
     args = ap.parse_args()
     repo = Path(args.collection).resolve()
+    global LAB_PY  # pylint: disable=global-statement
+    LAB_PY = repo / "tests" / "lab" / "lab.py"
     if args.fresh_lab:
         if not os.environ.get("LAB_STATE_DIR"):
             sys.exit("--fresh-lab restarts the lab of LAB_STATE_DIR: set it (make bench-create does)")

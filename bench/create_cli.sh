@@ -77,8 +77,9 @@ providers "$workload"
 
 step "eksa-components: components, the spec's objects"
 "$kubectl" --kubeconfig "$workload" apply --server-side --force-conflicts -f "$(ls "$bundle_dir"/eksa/*/eksa-components.yaml)" >/dev/null
-"$kubectl" --kubeconfig "$workload" annotate --local -f "$spec" -o yaml anywhere.eks.amazonaws.com/managed-by-cli=true \
-  anywhere.eks.amazonaws.com/paused=true | "$kubectl" --kubeconfig "$workload" apply --server-side --force-conflicts -f -
+"$kubectl" --kubeconfig "$workload" apply --server-side --force-conflicts -f "$spec"
+"$kubectl" --kubeconfig "$workload" annotate --overwrite -f "$spec" anywhere.eks.amazonaws.com/managed-by-cli=true \
+  anywhere.eks.amazonaws.com/paused=true
 
 step "finalize: spec file, nodes"
 cp "$spec" "$work/$name-eks-a-cluster.yaml"

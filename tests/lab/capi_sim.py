@@ -4,8 +4,10 @@ It stands in for the Cluster API core, kubeadm bootstrap/control-plane, etcdadm 
 controllers, inside the lab only. Nothing else in the lab is simulated: the API servers, etcd,
 kube-controller-manager, clusterctl and the vCenter simulator are the real programs.
 
-What it does, polling both lab API servers (bootstrap and workload, so it keeps working after a
-`clusterctl move`):
+What it does, on both lab API servers (bootstrap and workload, so it keeps working after a
+`clusterctl move`), in passes: a pass runs as soon as a watched Deployment or Cluster changes (watches on both servers),
+again at once while the previous pass changed something (so a cluster's steps follow each other without waiting), and
+every `--interval` seconds otherwise:
   * marks provider Deployments available (status of Deployments in the provider namespaces);
   * for each CAPI Cluster (cluster.x-k8s.io), once `delay` seconds passed since its creation:
       - clones one VM per machine in the vCenter simulator (pyvmomi CloneVM_Task) from the template,
@@ -48,6 +50,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -119,6 +122,30 @@ class Kube:
 
     def has_api(self, group_version: str) -> bool:
         return self.get(f"/apis/{group_version}") is not None
+
+    def revision(self) -> str:
+        """The store's current revision (a list's resourceVersion): it moves on every write anywhere."""
+        return ((self.get("/api/v1/namespaces/default/configmaps?limit=1") or {}).get("metadata") or {}).get(
+            "resourceVersion", "")
+
+    def watch(self, path: str, wake: threading.Event, stop: list):
+        """Set wake on every event of a watch on path (re-opened when it ends; a missing API is retried)."""
+        session = requests.Session()  # one per thread
+        session.cert = self.s.cert
+        while not stop:
+            try:
+                with session.get(self.server + path, params={"watch": "1", "timeoutSeconds": "60"}, stream=True,
+                                 timeout=(5, 90), verify=self.verify) as r:
+                    if r.status_code != 200:
+                        time.sleep(1)
+                        continue
+                    for line in r.iter_lines():
+                        if stop:
+                            return
+                        if line:
+                            wake.set()
+            except requests.RequestException:
+                time.sleep(1)
 
 
 def gv_path(api_version: str) -> str:
@@ -695,7 +722,7 @@ def main(argv=None) -> int:
     ap.add_argument("--fault", default=os.environ.get("LAB_CAPI_SIM_FAULT", ""),
                     choices=["", "machine-never-ready", "failure", "slow-control-plane"])
     ap.add_argument("--failure-message", default=os.environ.get("LAB_CAPI_SIM_FAILURE_MESSAGE", ""))
-    ap.add_argument("--interval", type=float, default=1.0)
+    ap.add_argument("--interval", type=float, default=1.0, help="seconds between passes when nothing is watched changing")
     ap.add_argument("--once", action="store_true", help="one reconcile pass, then exit")
     a = ap.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s capi-sim %(levelname)s %(message)s")
@@ -703,14 +730,32 @@ def main(argv=None) -> int:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     LOG.info("started (delay %.0fs, fault %r)", a.delay, a.fault)
+    wake = threading.Event()
+    if not a.once:
+        for k in sim.kubes:
+            for path in ("/apis/apps/v1/deployments", f"/apis/{CAPI2}/clusters"):
+                threading.Thread(target=k.watch, args=(path, wake, stop), daemon=True).start()
+    again = 0
     while not stop:
+        wake.clear()
+        try:
+            before = sim.workload.revision()
+        except Exception:  # noqa: BLE001 - an API server restarting: plain pass
+            before = None
         sim.reconcile_all()
         if a.once:
             break
-        for _ in range(int(a.interval * 10)):
-            if stop:
-                break
-            time.sleep(0.1)
+        try:
+            changed = before is not None and sim.workload.revision() != before
+        except Exception:  # noqa: BLE001
+            changed = False
+        # the pass wrote something (the next step of a cluster may be ready): pass again at once, a few times in a row
+        if changed and again < 20:
+            again += 1
+            time.sleep(0.05)
+            continue
+        again = 0
+        wake.wait(a.interval)
     LOG.info("stopped")
     return 0
 
