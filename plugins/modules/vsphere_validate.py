@@ -44,9 +44,9 @@ options:
   bundle_ca_path:
     description: A PEM CA bundle to trust when downloading O(bundle) over HTTPS.
     type: path
-      - The EKS-D release name per Kubernetes version (for example C(1.33) to C(kubernetes-1-33-eks-1)), as
+  eksd_releases:
     description:
-      - The EKS-D release name per Kubernetes version (for example C({"1.33": "kubernetes-1-33-eks-1"}\)), as
+      - The EKS-D release name per Kubernetes version (for example C(1.33) to C(kubernetes-1-33-eks-1)), as
         M(eksa.anywhere.cluster_context) returns it in RV(eksa.anywhere.cluster_context#module:eksd_releases), instead
         of O(bundle).
     type: dict
