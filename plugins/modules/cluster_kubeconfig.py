@@ -122,6 +122,7 @@ def main():
     )
     p = module.params
     where = '%s/%s' % (p['namespace'], state.secret_name(p['name']))
+    stored = {}
     conn, client = k8s_from_module(module, what='cluster holding the state (the management or bootstrap cluster)')
     try:
         try:

@@ -101,6 +101,7 @@ def main():
     if p['spec_data']:
         data['spec'] = p['spec_data'].encode('utf-8')
     where = '%s/%s' % (p['namespace'], state.secret_name(p['name']))
+    changed, merged = False, data
     conn, client = k8s_from_module(module, what='cluster holding the state (the management or bootstrap cluster)')
     try:
         try:
