@@ -194,12 +194,15 @@ def _bearer_token(lab, tmp_path_factory):
 
 def test_kubeconfig_job_with_a_bearer_token_credential(lab, created, tmp_path_factory):
     creds = _bearer_token(lab, tmp_path_factory)
-    pdd, runner, stdout = job(lab, tmp_path_factory, "cluster_kubeconfig.yml", {"cluster_name": NAME}, creds)
+    dest = tmp_path_factory.mktemp("fetched") / "admin.kubeconfig"
+    pdd, runner, stdout = job(lab, tmp_path_factory, "cluster_kubeconfig.yml", {"cluster_name": NAME, "dest": str(dest)},
+                              creds)
     assert runner.status == "successful", stdout[-5000:]
-    fetched = pdd / "project" / NAME / ("%s-eks-a-cluster.kubeconfig" % NAME)
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"][-1]["event_data"]["artifact_data"]
+    fetched = Path(stats["eksa_cluster_kubeconfig_path"])
+    assert fetched == dest and fetched.is_file(), (stats, stdout[-3000:])
     assert oct(fetched.stat().st_mode & 0o777) == "0o600"
     server = yaml.safe_load(fetched.read_text())["clusters"][0]["cluster"]["server"]
-    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"][-1]["event_data"]["artifact_data"]
     assert stats["eksa_cluster_server"] == server
     assert_no_secret(lab, pdd, runner, stdout, extra=[creds["K8S_AUTH_API_KEY"]])
 
