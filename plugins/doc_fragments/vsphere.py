@@ -38,11 +38,14 @@ options:
     aliases: [pass, pwd]
   validate_certs:
     description:
-      - Verify vCenter's TLS certificate (on by default), or E(VMWARE_VALIDATE_CERTS).
-      - The spec's C(insecure=true) turns verification off, with a warning; its C(thumbprint) pins a certificate the
-        trust store does not verify.
+      - Verify vCenter's TLS certificate; falls back to E(VMWARE_VALIDATE_CERTS); verification is on when neither is set.
+      - The spec decides first. Its C(thumbprint) always wins (the certificate is pinned and verified); its C(insecure)
+        (true or false) wins when the spec states it. Only where the spec has no thumbprint and says nothing of
+        C(insecure) does this option (or E(VMWARE_VALIDATE_CERTS), which AWX's VMware credential sets to C(False)
+        unless its Verify SSL box is ticked) count, and turning verification off that way is a warning naming where
+        it came from.
+      - Where the spec overrides a C(false) here, a warning says so.
     type: bool
-    default: true
   ca_path:
     description:
       - A PEM file of the CA certificates to trust for vCenter, instead of the system's.

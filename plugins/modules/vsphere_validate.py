@@ -17,7 +17,9 @@ description:
   - Checks a vCenter against a normalized EKS Anywhere cluster spec the way C(eksctl anywhere validate create cluster)
     does for the vSphere provider, and prints EKS Anywhere's lines in its order (returned in RV(messages)).
   - Connection and trust (TLS verification on; the spec's C(insecure=true) turns it off with a warning; for a
-    certificate the trust store does not verify, the spec's C(thumbprint) is required and pins the certificate),
+    certificate the trust store does not verify, the spec's C(thumbprint) is required and pins the certificate;
+    O(validate_certs) / E(VMWARE_VALIDATE_CERTS) count only where the spec has no thumbprint and says nothing of
+    C(insecure)),
     authentication, datacenter, network, then per machine config (control plane, etcd, each worker node group)
     datastore, folder, resource pool, template (resolution, tags C(os:<osFamily>) and C(eksdRelease:<EKS-D release>),
     disk size, clone mode, Bottlerocket disk layout), user tag IDs, machine config networks, datastore free space,
@@ -216,7 +218,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.args import vsphere_argument_spec, vsphere_cp_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks
+from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere import checks, trust
 from ansible_collections.eksa.anywhere.plugins.module_utils.vsphere.client import (
     HAS_PYVMOMI, HAS_REQUESTS, PYVMOMI_IMPORT_ERROR, REQUESTS_IMPORT_ERROR, VSphereClient, split_server,
 )
@@ -305,7 +307,12 @@ def main():
                          'VMWARE_HOST): %s' % exc)
     if not host:
         module.fail_json(msg='no vCenter server: set spec.server of the VSphereDatacenterConfig, the hostname option or VMWARE_HOST')
-    insecure = bool(dc_spec.get('insecure')) or not p['validate_certs']
+    try:
+        insecure, trust_warnings = trust.decide(dc_spec, spec.get('datacenter_stated'), p['validate_certs'])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    for warning in trust_warnings:
+        module.warn(warning)
     client = VSphereClient(host, port, username=p['username'], password=p['password'], insecure=insecure,
                            thumbprint=dc_spec.get('thumbprint') or '', ca_path=p['ca_path'], timeout=p['connect_timeout'])
     if p['cp_username'] and p['cp_username'] != p['username']:

@@ -225,6 +225,7 @@ def _build(objects, cluster, idx, rep, source):
     defaults.set_cluster_defaults(cluster, cluster_rep)
     spec = cluster['spec']
 
+    stated = _datacenter_stated(spec, idx)
     provider, datacenter = _datacenter(spec, idx, cluster_rep, rep)
     control_plane, etcd, workers, roles = _machine_roles(spec, idx)
     machine_configs = {}
@@ -271,7 +272,17 @@ def _build(objects, cluster, idx, rep, source):
         'oidc': by_kind['OIDCConfig'],
         'awsiam': by_kind['AWSIamConfig'],
         'objects': copy.deepcopy(objects),
+        'datacenter_stated': stated,
     }
+
+
+def _datacenter_stated(spec, idx):
+    """What the VSphereDatacenterConfig, as written (before defaults), says of trust: whether it states ``insecure``
+    and whether it pins a ``thumbprint`` (vsphere.trust decides whether VMWARE_VALIDATE_CERTS may count)."""
+    ref = spec.get('datacenterRef') if isinstance(spec.get('datacenterRef'), dict) else {}
+    obj = idx.get((ref.get('kind'), ref.get('name'))) if ref.get('kind') == validate.VSPHERE_DC else None
+    raw = obj.get('spec') if isinstance(obj, dict) and isinstance(obj.get('spec'), dict) else {}
+    return {'insecure': raw.get('insecure') is not None, 'thumbprint': bool(raw.get('thumbprint'))}
 
 
 def _datacenter(spec, idx, cluster_rep, rep):

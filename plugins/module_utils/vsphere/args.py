@@ -7,6 +7,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import copy
+
 from ansible.module_utils.basic import env_fallback
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import CREDENTIAL_VARIABLES
@@ -20,7 +22,8 @@ VSPHERE_ARG_SPEC = dict(
     username=dict(type="str", aliases=["user", "admin"], fallback=(env_fallback, _ENV["username"])),
     password=dict(type="str", aliases=["pass", "pwd"], no_log=True,
                   fallback=(env_fallback, _ENV["password"])),
-    validate_certs=dict(type="bool", default=True, fallback=(env_fallback, ["VMWARE_VALIDATE_CERTS"])),
+    # no default and no fallback: vsphere.trust reads VMWARE_VALIDATE_CERTS itself, to know (and say) where it came from
+    validate_certs=dict(type="bool"),
     ca_path=dict(type="path"),
     connect_timeout=dict(type="float", default=20),
 )
@@ -28,7 +31,7 @@ VSPHERE_ARG_SPEC = dict(
 
 def vsphere_argument_spec(**extra):
     """The vSphere connection options plus the module's own."""
-    spec = dict(VSPHERE_ARG_SPEC)
+    spec = copy.deepcopy(VSPHERE_ARG_SPEC)  # AnsibleModule may change the option dicts it is given
     spec.update(extra)
     return spec
 

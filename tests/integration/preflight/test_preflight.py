@@ -265,3 +265,40 @@ def test_playbook_vvvv_never_shows_password(vs, unchanged, tmp_path):
     assert p.returncode != 0
     assert "vSphere authentication failed" in out
     assert "Wr0ng-Extra-Var-Pass" not in out.replace("vsphere_password=Wr0ng-Extra-Var-Pass", "")
+
+
+# ---------------------------------------------------------------------------------------- TLS defaults (AWX)
+AWX_ENV = {"VMWARE_VALIDATE_CERTS": "False"}  # what AWX's VMware credential injects unless "Verify SSL" is ticked
+
+
+def _dc(objs):
+    return next(o for o in objs if o["kind"] == "VSphereDatacenterConfig")
+
+
+def test_awx_validate_certs_false_never_beats_the_thumbprint(vs, unchanged):
+    objs = vs.base()
+    _dc(objs)["spec"]["thumbprint"] = "AB:CD:EF"
+    result = vs.run(objs, env=AWX_ENV, check_mode=True)
+    # verification stayed on: the wrong pin is still caught
+    assert failures(result) == ["thumbprint mismatch detected, expected: AB:CD:EF, actual: %s" % vs.thumbprint]
+    assert "VMWARE_VALIDATE_CERTS=False in the environment" in result["_raw"]
+    assert "thumbprint always wins" in result["_raw"]
+
+
+def test_awx_validate_certs_false_where_the_spec_says_nothing_warns(vs, unchanged):
+    objs = vs.base()
+    _dc(objs)["spec"].pop("thumbprint", None)
+    _dc(objs)["spec"].pop("insecure", None)
+    result = vs.run(objs, env=AWX_ENV, check_mode=True)
+    assert not result.get("failed"), failures(result)
+    assert any("verification is OFF because of VMWARE_VALIDATE_CERTS=False in the environment" in w
+               for w in [str(result.get("warnings"))])
+
+
+def test_awx_validate_certs_false_against_a_stated_insecure_false(vs, unchanged):
+    objs = vs.base()
+    _dc(objs)["spec"]["thumbprint"] = ""
+    _dc(objs)["spec"]["insecure"] = False
+    result = vs.run(objs, env=AWX_ENV, check_mode=True)
+    assert failures(result) == ["thumbprint is required for secure mode with self-signed certificates"]
+    assert "sets insecure: false" in str(result.get("warnings"))

@@ -89,7 +89,8 @@ def load_with_warnings(objs):
 def test_valid_vsphere_spec_normalized_shape():
     spec = normalize(vsphere_objects())
     assert sorted(spec) == sorted(['source', 'provider', 'cluster', 'datacenter', 'machine_configs', 'control_plane_machine_config',
-                                   'etcd_machine_config', 'worker_machine_configs', 'gitops', 'oidc', 'awsiam', 'objects'])
+                                   'etcd_machine_config', 'worker_machine_configs', 'gitops', 'oidc', 'awsiam', 'objects',
+                                   'datacenter_stated'])
     assert spec['provider'] == 'vsphere'
     assert spec['source'] == 'inline'
     assert spec['control_plane_machine_config'] == 'mgmt-cp'

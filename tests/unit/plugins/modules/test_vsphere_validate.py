@@ -77,9 +77,82 @@ def test_hostname_option_and_port(run_module, fake):
     assert (fake['host'], fake['port']) == ('other', 8443)
 
 
-def test_validate_certs_false_is_insecure(run_module, fake):
-    run_module(vsphere_validate, args(validate_certs=False))
+def _unpinned(insecure=None):
+    spec = make_spec()
+    spec['datacenter']['spec']['thumbprint'] = ''
+    spec['datacenter_stated'] = {'insecure': insecure is not None, 'thumbprint': False}
+    if insecure is not None:
+        spec['datacenter']['spec']['insecure'] = insecure
+    return spec
+
+
+_WARNED = []
+
+
+def _warnings(dummy=None):
+    """The module's warnings of this test (what module.warn was called with)."""
+    return list(_WARNED)
+
+
+@pytest.fixture(autouse=True)
+def _collect_warnings(monkeypatch):
+    # AnsibleModule.warn records where the running ansible-core routes it (module_utils or the controller's display,
+    # once a controller-side plugin was imported in the same process): collect the calls themselves
+    from ansible.module_utils import basic
+    del _WARNED[:]
+    original = basic.AnsibleModule.warn
+
+    def warn(self, warning):
+        _WARNED.append(warning)
+        return original(self, warning)
+    monkeypatch.setattr(basic.AnsibleModule, 'warn', warn)
+    yield
+    del _WARNED[:]
+
+
+def test_thumbprint_wins_over_validate_certs_false(run_module, fake, monkeypatch, capfd):
+    monkeypatch.setenv('VMWARE_VALIDATE_CERTS', 'False')
+    result, failed = run_module(vsphere_validate, args())
+    assert not failed, result
+    assert fake['insecure'] is False and fake['thumbprint'] == 'AA:BB'
+    assert any('stays on' in w and 'VMWARE_VALIDATE_CERTS=False in the environment' in w for w in _warnings(capfd))
+
+
+def test_awx_default_turns_verification_off_only_with_a_warning(run_module, fake, monkeypatch, capfd):
+    monkeypatch.setenv('VMWARE_VALIDATE_CERTS', 'False')
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned()))
+    assert not failed, result
     assert fake['insecure'] is True
+    assert any('verification is OFF' in w and 'VMWARE_VALIDATE_CERTS=False in the environment' in w and 'AWX' in w
+               for w in _warnings(capfd))
+
+
+def test_validate_certs_option_named_in_the_warning(run_module, fake, capfd):
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned(), validate_certs=False))
+    assert not failed and fake['insecure'] is True
+    assert any('the validate_certs option' in w for w in _warnings(capfd))
+
+
+def test_spec_insecure_false_wins_over_the_environment(run_module, fake, monkeypatch, capfd):
+    monkeypatch.setenv('VMWARE_VALIDATE_CERTS', 'false')
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned(insecure=False)))
+    assert not failed, result
+    assert fake['insecure'] is False
+    assert any('sets insecure: false' in w for w in _warnings(capfd))
+
+
+def test_validate_certs_unset_or_true_verifies(run_module, fake, monkeypatch, capfd):
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned()))
+    assert not failed and fake['insecure'] is False and not _warnings(capfd)
+    monkeypatch.setenv('VMWARE_VALIDATE_CERTS', 'True')
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned()))
+    assert not failed and fake['insecure'] is False
+
+
+def test_validate_certs_env_not_a_boolean(run_module, fake, monkeypatch):
+    monkeypatch.setenv('VMWARE_VALIDATE_CERTS', 'maybe')
+    result, failed = run_module(vsphere_validate, args(spec=_unpinned()))
+    assert failed and 'VMWARE_VALIDATE_CERTS=maybe is not a boolean' in result['msg']
 
 
 def test_failure_lists_everything_and_fails(run_module, fake, tmp_path):

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: eksa.anywhere contributors
+# Apache License 2.0 (see LICENSE)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+---
+module: cluster_state
+short_description: Store a cluster's kubeconfig and spec durably, in a Secret on a cluster you name
+version_added: 0.2.0
+author: eksa.anywhere maintainers (@eksa-anywhere)
+description:
+  - Stores the new cluster's admin kubeconfig and its spec as created in the Secret
+    C(<name>-eksa-anywhere-state) (namespace O(namespace), created when missing) on the cluster the C(k8s_auth)
+    options name - the management cluster of a workload cluster, or the bootstrap cluster while one exists.
+  - A job's working folder (an AWX job's private data directory) is thrown away when the job ends; the next job reads
+    the Secret with M(eksa.anywhere.cluster_kubeconfig) to resume, to find there is nothing left to do, or to hand out
+    the kubeconfig.
+  - Idempotent - changed only when the stored content differs. The content is never returned or logged.
+options:
+  name:
+    description: The cluster's name.
+    type: str
+    required: true
+  namespace:
+    description: The namespace of the Secret.
+    type: str
+    default: eksa-anywhere
+  kubeconfig_path:
+    description: The cluster's admin kubeconfig file to store (key C(kubeconfig)).
+    type: path
+  spec_data:
+    description: The cluster's spec as created, as YAML text (key C(spec)).
+    type: str
+extends_documentation_fragment:
+  - eksa.anywhere.k8s_auth
+attributes:
+  check_mode:
+    description: Reports whether the Secret would change.
+    support: full
+  diff_mode:
+    description: Not supported (the content is a secret).
+    support: none
+seealso:
+  - module: eksa.anywhere.cluster_kubeconfig
+"""
+
+EXAMPLES = r"""
+- name: Store the kubeconfig and the spec on the management cluster
+  eksa.anywhere.cluster_state:
+    kubeconfig: mgmt/mgmt-eks-a-cluster.kubeconfig
+    name: w01
+    kubeconfig_path: w01/w01-eks-a-cluster.kubeconfig
+    spec_data: "{{ lookup('ansible.builtin.file', 'w01/w01-eks-a-cluster.yaml') }}"
+"""
+
+RETURN = r"""
+secret:
+  description: Where the state is, C(<namespace>/<name>).
+  returned: always
+  type: str
+  sample: eksa-anywhere/w01-eksa-anywhere-state
+keys:
+  description: The keys stored.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
+from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import state
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=k8s_argument_spec(
+            name=dict(type='str', required=True),
+            namespace=dict(type='str', default=state.DEFAULT_NAMESPACE),
+            kubeconfig_path=dict(type='path'),
+            spec_data=dict(type='str', no_log=True),
+        ),
+        required_one_of=[('kubeconfig_path', 'spec_data')],
+        supports_check_mode=True,
+    )
+    p = module.params
+    data = {}
+    if p['kubeconfig_path']:
+        try:
+            with open(p['kubeconfig_path'], 'rb') as handle:
+                data['kubeconfig'] = handle.read()
+        except (IOError, OSError) as exc:
+            module.fail_json(msg='cannot read the kubeconfig to store, %s: %s' % (p['kubeconfig_path'], exc.strerror or exc))
+    if p['spec_data']:
+        data['spec'] = p['spec_data'].encode('utf-8')
+    where = '%s/%s' % (p['namespace'], state.secret_name(p['name']))
+    changed, merged = False, data
+    conn, client = k8s_from_module(module, what='cluster holding the state (the management or bootstrap cluster)')
+    try:
+        try:
+            current = client.get('v1', 'Secret', state.secret_name(p['name']), p['namespace'])
+            stored = state.decode(current)
+            merged = dict(stored, **data)
+            changed = merged != stored or current is None
+            if changed and not module.check_mode:
+                if client.get('v1', 'Namespace', p['namespace']) is None:
+                    client.apply({'apiVersion': 'v1', 'kind': 'Namespace', 'metadata': {'name': p['namespace']}})
+                client.apply(state.secret(p['name'], p['namespace'], merged))
+        except K8sError as exc:
+            module.fail_json(msg='cannot store the state of cluster %s in Secret %s: %s (the cluster holding it must be '
+                             'reachable; check its kubeconfig or K8S_AUTH_* credential)' % (p['name'], where, exc))
+    finally:
+        conn.close()
+    module.exit_json(changed=changed, secret=where, keys=sorted(merged))
+
+
+if __name__ == '__main__':
+    main()

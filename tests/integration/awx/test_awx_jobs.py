@@ -1,0 +1,239 @@
+"""The create workflow run as AWX runs it: ansible-runner jobs, each in a fresh private data directory.
+
+Each job: the project is the `awx/` wrapper folder, extra variables are what a survey sends (the spec as text, the
+bundle as a URL), credentials are environment variables exactly as AWX's VMware credential type, the custom
+"EKS Anywhere vSphere" type (docs/awx/credential-types) and the Kubernetes bearer-token type inject them. Nothing of a
+job's folder survives it: the next job finds the cluster through its durable state (a Secret on the bootstrap cluster).
+"""
+import base64
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+ansible_runner = pytest.importorskip("ansible_runner")
+
+pytestmark = pytest.mark.lab
+
+REPO = Path(__file__).resolve().parents[3]
+VENV_BIN = Path(sys.executable).parent
+NAME = "awxjob"
+
+
+def _collections(top):
+    target = Path(top) / "collections" / "ansible_collections" / "eksa"
+    target.mkdir(parents=True, exist_ok=True)
+    if not (target / "anywhere").exists():
+        (target / "anywhere").symlink_to(REPO)
+    return str(Path(top) / "collections")
+
+
+def _injected(lab, custom_type):
+    """AWX's credential injectors, as environment variables."""
+    vmware = {  # the built-in VMware vCenter type ("Verify SSL" unticked: AWX's default)
+        "VMWARE_HOST": lab["LAB_VSPHERE_SERVER"], "VMWARE_USER": lab["LAB_VSPHERE_USERNAME"],
+        "VMWARE_PASSWORD": lab["LAB_VSPHERE_PASSWORD"], "VMWARE_VALIDATE_CERTS": "False",
+    }
+    injectors = yaml.safe_load((REPO / "docs/awx/credential-types/eks-anywhere-vsphere.yml").read_text())["injectors"]["env"]
+    inputs = {"vsphere_username": lab["LAB_VSPHERE_USERNAME"], "vsphere_password": lab["LAB_VSPHERE_PASSWORD"],
+              "vsphere_cp_username": lab["LAB_VSPHERE_CP_USERNAME"], "vsphere_cp_password": lab["LAB_VSPHERE_CP_PASSWORD"],
+              "registry_username": "", "registry_password": ""}
+    custom = {}
+    for var, template in injectors.items():  # "{{ field }}", as AWX renders it
+        custom[var] = inputs[template.strip("{} ")]
+    return dict(vmware, **custom) if custom_type else vmware
+
+
+def job(lab, tmp_path_factory, playbook, extravars, envvars, cancel_at=None):
+    """One AWX job: a fresh private data directory, the project, extra vars and injected credentials.
+
+    ``cancel_at``: cancel the job (as AWX's Cancel does: the runner ends ansible-playbook and what it runs) as soon as
+    a line containing it is printed.
+    """
+    pdd = tmp_path_factory.mktemp("job")
+    shutil.copytree(REPO / "awx", pdd / "project")
+    env = {
+        "PATH": "%s:%s" % (VENV_BIN, os.environ.get("PATH", "")),
+        "ANSIBLE_COLLECTIONS_PATH": _collections(pdd),  # the execution environment holds the collection
+        "ANSIBLE_LOCAL_TEMP": str(pdd / "tmp"), "ANSIBLE_NOCOLOR": "1",
+    }
+    env.update(envvars)
+    seen = {"cancel": False}
+
+    def on_event(event):
+        if cancel_at and cancel_at in (event.get("stdout") or ""):
+            seen["cancel"] = True
+        return True
+
+    runner = ansible_runner.run(private_data_dir=str(pdd), playbook=playbook, extravars=extravars, envvars=env,
+                                quiet=True, timeout=900, event_handler=on_event, cancel_callback=lambda: seen["cancel"])
+    stdout = runner.stdout.read()
+    return pdd, runner, stdout
+
+
+def stats_changed(runner):
+    return sum((runner.stats or {}).get("changed", {}).values())
+
+
+def secrets_of(lab):
+    values = [lab["LAB_VSPHERE_PASSWORD"], lab["LAB_VSPHERE_CP_PASSWORD"]]
+    return values + [base64.b64encode(v.encode()).decode() for v in values]
+
+
+def assert_no_secret(lab, pdd, runner, stdout, extra=()):
+    """No secret in stdout, in the job events, or in any file under artifacts/."""
+    texts = {"stdout": stdout, "events": json.dumps(list(runner.events), default=str)}
+    checked = 0
+    for path in (pdd / "artifacts").rglob("*"):
+        if not path.is_file():
+            continue
+        if path.name == "command" and path.parent.parent.name == "artifacts":
+            # ansible-runner's own record of how it was started: the environment it was given, i.e. the injected
+            # credentials themselves (AWX hands them over the same way). Written 0600 by the runner, not by the job.
+            assert oct(path.stat().st_mode & 0o777) == "0o600"
+            continue
+        texts[str(path.relative_to(pdd))] = path.read_text(errors="replace")
+        checked += 1
+    assert checked > 3 and any("job_events" in k for k in texts) and any(k.endswith("/stdout") for k in texts)
+    for secret in secrets_of(lab) + list(extra):
+        for where, text in texts.items():
+            assert secret not in text, "a secret is in %s" % where
+
+
+def _spec_text(lab, tmp_path_factory):
+    """The lab's spec, generated as the demo does, as the text a survey textarea sends."""
+    work = tmp_path_factory.mktemp("spec")
+    env = dict(os.environ, **{k: v for k, v in lab.items() if isinstance(v, str)})
+    env["ANSIBLE_COLLECTIONS_PATH"] = _collections(work)
+    env["ANSIBLE_LOCAL_TEMP"] = str(work / "tmp")
+    # the create's always-tasks (context, preflight) run with --tags generate too
+    env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
+    env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
+    proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
+                           str(REPO / "playbooks/demo.yml"), "--tags", "generate", "-e", "demo_dir=%s" % work,
+                           "-e", "demo_cluster_name=%s" % NAME], env=env, cwd=str(work), capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stdout[-3000:]
+    return (work / ("%s.yaml" % NAME)).read_text()
+
+
+def survey(lab, spec_text):
+    return {
+        "cluster_config_data": spec_text,
+        "bundle": Path(lab["LAB_BUNDLE"]).as_uri(),
+        "bootstrap_kubeconfig": lab["LAB_BOOTSTRAP_KUBECONFIG"],
+        "clusterctl_binary": os.path.join(lab["LAB_BIN"], "clusterctl"),
+        "skip_ip_check": True,
+    }
+
+
+@pytest.fixture(scope="module")
+def created(lab, tmp_path_factory):
+    spec_text = _spec_text(lab, tmp_path_factory)
+    extravars = survey(lab, spec_text)
+    pdd, runner, stdout = job(lab, tmp_path_factory, "create_cluster.yml", extravars, _injected(lab, custom_type=True))
+    assert runner.status == "successful", stdout[-5000:]
+    return {"extravars": extravars, "pdd": pdd, "runner": runner, "stdout": stdout}
+
+
+def test_create_as_a_job(lab, created):
+    assert "🎉 Cluster created!" in created["stdout"]
+    # the spec's thumbprint wins over the VMware credential's VMWARE_VALIDATE_CERTS=False, and says so
+    assert "thumbprint always wins" in created["stdout"]
+    assert_no_secret(lab, created["pdd"], created["runner"], created["stdout"])
+
+
+def test_set_stats_publishes_non_secret_outputs(lab, created):
+    stats = [e for e in created["runner"].events if e.get("event") == "playbook_on_stats"]
+    data = stats[-1]["event_data"].get("artifact_data", {})
+    assert data["eksa_cluster_name"] == NAME
+    assert data["eksa_cluster_kubeconfig_secret"] == "eksa-anywhere/%s-eksa-anywhere-state" % NAME
+    assert data["eksa_cluster_endpoint"]
+
+
+def test_state_secret_on_the_bootstrap_cluster(lab, created):
+    out = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", lab["LAB_BOOTSTRAP_KUBECONFIG"], "get",
+                          "secret", "-n", "eksa-anywhere", "%s-eksa-anywhere-state" % NAME, "-o", "json"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    data = json.loads(out)["data"]
+    assert sorted(data) == ["kubeconfig", "spec"]
+    assert "kind: Cluster" in base64.b64decode(data["spec"]).decode()
+
+
+def test_second_job_in_a_new_folder_changes_nothing(lab, created, tmp_path_factory):
+    pdd, runner, stdout = job(lab, tmp_path_factory, "create_cluster.yml", created["extravars"],
+                              _injected(lab, custom_type=True))
+    assert runner.status == "successful", stdout[-5000:]
+    assert stats_changed(runner) == 0, stdout[-5000:]
+    assert_no_secret(lab, pdd, runner, stdout)
+
+
+def _bearer_token(lab, tmp_path_factory):
+    """A service account token on the bootstrap cluster, as a Kubernetes bearer-token credential holds one."""
+    kubectl = [os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", lab["LAB_BOOTSTRAP_KUBECONFIG"]]
+    for args in (["create", "serviceaccount", "awx-job", "-n", "default"],
+                 ["create", "clusterrolebinding", "awx-job", "--clusterrole=cluster-admin", "--serviceaccount=default:awx-job"]):
+        subprocess.run(kubectl + args, capture_output=True, text=True, check=False, timeout=60)
+    token = subprocess.run(kubectl + ["create", "token", "awx-job", "-n", "default"], capture_output=True, text=True,
+                           check=True, timeout=60).stdout.strip()
+    config = yaml.safe_load(Path(lab["LAB_BOOTSTRAP_KUBECONFIG"]).read_text())
+    cluster = config["clusters"][0]["cluster"]
+    ca = tmp_path_factory.mktemp("ca") / "ca.crt"
+    if cluster.get("certificate-authority-data"):
+        ca.write_bytes(base64.b64decode(cluster["certificate-authority-data"]))
+    else:
+        shutil.copy(cluster["certificate-authority"], ca)
+    return {"K8S_AUTH_HOST": cluster["server"], "K8S_AUTH_API_KEY": token, "K8S_AUTH_VERIFY_SSL": "True",
+            "K8S_AUTH_SSL_CA_CERT": str(ca)}
+
+
+def test_kubeconfig_job_with_a_bearer_token_credential(lab, created, tmp_path_factory):
+    creds = _bearer_token(lab, tmp_path_factory)
+    dest = tmp_path_factory.mktemp("fetched") / "admin.kubeconfig"
+    pdd, runner, stdout = job(lab, tmp_path_factory, "cluster_kubeconfig.yml", {"cluster_name": NAME, "dest": str(dest)},
+                              creds)
+    assert runner.status == "successful", stdout[-5000:]
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"][-1]["event_data"]["artifact_data"]
+    fetched = Path(stats["eksa_cluster_kubeconfig_path"])
+    assert fetched == dest and fetched.is_file(), (stats, stdout[-3000:])
+    assert oct(fetched.stat().st_mode & 0o777) == "0o600"
+    server = yaml.safe_load(fetched.read_text())["clusters"][0]["cluster"]["server"]
+    assert stats["eksa_cluster_server"] == server
+    assert_no_secret(lab, pdd, runner, stdout, extra=[creds["K8S_AUTH_API_KEY"]])
+
+
+# a phase before the state is stored (the bootstrap cluster holds everything), one after it, and the move
+KILL_POINTS = ["Creating new workload cluster", "Installing networking on workload cluster",
+               "Moving cluster management from bootstrap to workload cluster"]
+
+
+def _kubectl_json(lab, kubeconfig, *args):
+    out = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig] + list(args) + ["-o", "json"],
+                         capture_output=True, text=True, check=True, timeout=60).stdout
+    return json.loads(out)
+
+
+@pytest.mark.parametrize("point", KILL_POINTS)
+def test_job_canceled_in_a_phase_is_resumed_by_a_new_job(lab, created, tmp_path_factory, point):
+    name = "awxk%d" % KILL_POINTS.index(point)
+    extravars = dict(created["extravars"], cluster_config_data=created["extravars"]["cluster_config_data"].replace(NAME, name))
+    creds = _injected(lab, custom_type=True)
+    pdd, runner, stdout = job(lab, tmp_path_factory, "create_cluster.yml", extravars, creds, cancel_at=point)
+    assert runner.status == "canceled", stdout[-3000:]
+    assert point in stdout
+    assert "Cluster created!" not in stdout
+    pdd2, runner2, stdout2 = job(lab, tmp_path_factory, "create_cluster.yml", extravars, creds)
+    assert pdd2 != pdd
+    assert runner2.status == "successful", stdout2[-5000:]
+    assert "🎉 Cluster created!" in stdout2
+    machines = _kubectl_json(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machines.cluster.x-k8s.io", "-n", "eksa-system")
+    assert len([m for m in machines["items"] if m["metadata"]["name"].startswith(name + "-")]) == 7
+    left = _kubectl_json(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system")
+    assert not [i for i in left["items"] if i["metadata"]["name"] == name]
+    assert_no_secret(lab, pdd, runner, stdout)
+    assert_no_secret(lab, pdd2, runner2, stdout2)
