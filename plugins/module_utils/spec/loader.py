@@ -257,6 +257,8 @@ def load_documents(source, max_documents=MAX_DOCUMENTS):
         raise DocumentProblem('the PyYAML Python library is required to read cluster specs')
     if not isinstance(source, str):
         raise DocumentProblem('spec text must be a string, got %s' % type(source).__name__)
+    # libyaml's parser takes only an exact str: ansible-core hands module and action arguments over as str subclasses
+    source = str(source)
     check_text(source)
     documents = []
     loader = _SpecLoader(source)
