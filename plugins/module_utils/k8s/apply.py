@@ -33,8 +33,8 @@ class ApplyError(Exception):
 
 
 def load_manifest_text(text, source="inline"):
-    try:
     # str(): libyaml takes only an exact str, and module arguments may arrive as a str subclass
+    try:
         return [d for d in yaml.load_all(str(text), Loader=SAFE_LOADER) if d]
     except yaml.YAMLError as exc:  # manifests may hold Secrets: say where, never quote the line
         raise ApplyError("%s is not valid YAML: %s" % (source, yaml_error_message(exc)[0]))
