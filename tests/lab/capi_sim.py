@@ -14,7 +14,8 @@ every `--interval` seconds otherwise:
         folder, resource pool, datastore, numCPUs, memoryMiB, diskGiB and network of the referenced
         VSphereMachineTemplate (control plane: KubeadmControlPlane.spec.replicas, etcd:
         EtcdadmCluster.spec.replicas, workers: each MachineDeployment.spec.replicas);
-      - creates Machines (+ VSphereMachines, bootstrap data Secrets, MachineSets for
+      - creates Machines (finalizer machine.cluster.x-k8s.io: a deleted Machine goes only after its VM is destroyed and
+        its Node deleted) (+ VSphereMachines, bootstrap data Secrets, MachineSets for
         MachineDeployments) with status.nodeRef, and Nodes in the lab workload cluster;
       - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig);
       - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
@@ -62,6 +63,7 @@ sys.path.insert(0, str(HERE))
 LOG = logging.getLogger("capi-sim")
 ANN = "lab.eksa.anywhere/"
 FINALIZER = "cluster.cluster.x-k8s.io"
+MACHINE_FINALIZER = "machine.cluster.x-k8s.io"  # the Machine controller's: the VM goes before the Machine
 PROVIDER_NAMESPACES = ["capi-system", "capi-kubeadm-bootstrap-system", "capi-kubeadm-control-plane-system",
                        "capv-system", "etcdadm-bootstrap-provider-system", "etcdadm-controller-system",
                        "cert-manager", "eksa-system"]
@@ -633,19 +635,22 @@ class Sim:
         return min(ready, replicas), replicas
 
     def sweep(self, k, ns, name):
-        """Machines deleted by others (the garbage collector after a MachineDeployment of a removed worker group is
-        deleted): their VMs destroyed and Nodes deleted, as the Machine controller does."""
-        known = getattr(self, "_known", None)
-        if known is None:
-            known = self._known = {}
-        current = {m["metadata"]["name"] for m in self.machines_of(k, ns, name, {})}
-        gone = sorted(known.get((k.name, ns, name), set()) - current)
-        if gone:
-            self.destroy_vms(gone)
-            for m in gone:
-                self.workload.req("DELETE", f"/api/v1/nodes/{m}", ok404=True)
-            LOG.info("%s: machines %s of %s/%s deleted: VMs destroyed", k.name, ", ".join(gone), ns, name)
-        known[(k.name, ns, name)] = current
+        """Machines being deleted by others (the garbage collector after a MachineDeployment of a removed worker group
+        is deleted): as the Machine controller does before it lets a Machine go, the VM is destroyed and the Node
+        deleted, then its finalizer removed -- so no Machine disappears while its VM still exists."""
+        deleting = [m for m in self.machines_of(k, ns, name, {}) if m["metadata"].get("deletionTimestamp")]
+        for m in deleting:
+            self.finalize_machine(k, ns, m)
+        if deleting:
+            LOG.info("%s: machines %s of %s/%s deleted: VMs destroyed", k.name,
+                     ", ".join(m["metadata"]["name"] for m in deleting), ns, name)
+
+    def finalize_machine(self, k, ns, m):
+        name = m["metadata"]["name"]
+        self.destroy_vms([name])
+        self.workload.req("DELETE", f"/api/v1/nodes/{name}", ok404=True)
+        fins = [f for f in (m["metadata"].get("finalizers") or []) if f != MACHINE_FINALIZER]
+        k.merge(obj_path(CAPI2, "machines", ns, name), {"metadata": {"finalizers": fins or None}})
 
     def machines_of(self, k, ns, cluster_name, selector):
         sel = dict(selector, **{"cluster.x-k8s.io/cluster-name": cluster_name})
@@ -655,8 +660,7 @@ class Sim:
     def delete_machine(self, k, ns, m):
         """What the Machine controller does on a Machine's deletion: the VM destroyed, the Node deleted, the objects gone."""
         name = m["metadata"]["name"]
-        self.destroy_vms([name])
-        self.workload.req("DELETE", f"/api/v1/nodes/{name}", ok404=True)
+        self.finalize_machine(k, ns, m)
         for path in (obj_path(CAPI2, "machines", ns, name), obj_path(INFRA2, "vspheremachines", ns, name),
                      obj_path("v1", "secrets", ns, name)):
             k.req("DELETE", path, ok404=True)
@@ -756,7 +760,7 @@ class Sim:
                      "spec": vsm_spec})
             k.create(mpath, {"apiVersion": CAPI2, "kind": "Machine", "metadata": {
                 "name": mname, "namespace": ns, "labels": labels, "ownerReferences": [owner],
-                "annotations": {GEN_ANN: gen, SLOT_ANN: str(slot)}},
+                "finalizers": [MACHINE_FINALIZER], "annotations": {GEN_ANN: gen, SLOT_ANN: str(slot)}},
                 "spec": {"clusterName": cname, "version": version, "providerID": provider_id,
                          "bootstrap": {"dataSecretName": mname},
                          "infrastructureRef": {"apiGroup": "infrastructure.cluster.x-k8s.io", "kind": "VSphereMachine",
@@ -826,11 +830,11 @@ class Sim:
         ns, name = c["metadata"]["namespace"], c["metadata"]["name"]
         if FINALIZER not in (c["metadata"].get("finalizers") or []):
             return
-        machines = [m["metadata"]["name"] for m in k.list(obj_path(CAPI2, "machines", ns))
-                    if (m["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") == name]
-        self.destroy_vms(machines)
-        for m in machines:
-            self.workload.req("DELETE", f"/api/v1/nodes/{m}", ok404=True)
+        objs = [m for m in k.list(obj_path(CAPI2, "machines", ns))
+                if (m["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") == name]
+        machines = [m["metadata"]["name"] for m in objs]
+        for m in objs:  # the VMs destroyed, then the Machines let go (their owners' deletion removes them)
+            self.finalize_machine(k, ns, m)
         fins = [f for f in c["metadata"]["finalizers"] if f != FINALIZER]
         k.merge(obj_path(CAPI2, "clusters", ns, name), {"metadata": {"finalizers": fins or None}})
         LOG.info("%s: cluster %s/%s deleted (%d VMs destroyed)", k.name, ns, name, len(machines))
