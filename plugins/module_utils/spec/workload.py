@@ -212,7 +212,7 @@ def check_create(client, spec, capi_namespace=NAMESPACE):
     if mgmt is not None:
         bundles, where = _management_bundles(client, mgmt)
         if bundles is None:
-            rep.add(check, note='%s: the given bundle is used' % where)
+            rep.add(check, note='the management cluster holds no Bundles: checked against the given bundle')
         else:
             offered = sorted(str(_get(vb, 'kubeVersion')) for vb in (_get(bundles, 'spec', 'versionsBundles') or []))
             if kube not in offered:

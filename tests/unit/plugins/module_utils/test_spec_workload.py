@@ -161,7 +161,7 @@ def test_bundle_from_the_eksa_release_of_the_management_eksa_version():
 def test_no_bundle_on_the_management_cluster_passes_with_a_note():
     rep = workload.check_create(FakeClient(management()), spec_of(eksa_cluster('w01', 'mgmt')))
     check = by_name(rep)['validate management cluster bundle supports kubernetes version']
-    assert check['status'] == 'passed' and 'the given bundle is used' in check['message']
+    assert check['status'] == 'passed' and 'checked against the given bundle' in check['message']
 
 
 def test_helpers():
