@@ -16,7 +16,8 @@ every `--interval` seconds otherwise:
         EtcdadmCluster.spec.replicas, workers: each MachineDeployment.spec.replicas);
       - creates Machines (+ VSphereMachines, bootstrap data Secrets, MachineSets for
         MachineDeployments) with status.nodeRef, and Nodes in the lab workload cluster;
-      - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig);
+      - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig; for a workload
+        cluster of a management cluster, the lab bootstrap one, where its Nodes go too: see Sim.host_for);
       - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
         controlPlaneInitialized} and conditions (v1beta2), KubeadmControlPlane / MachineDeployment
         replica counts, EtcdadmCluster ready, VSphereCluster and VSphereMachines provisioned, and the ownerReferences the real controllers set
