@@ -53,7 +53,7 @@ def is_workload(cluster):
 
 def _semver(text):
     """(major, minor, patch) of v1.2.3 (pre-release and build dropped), None when it is not one."""
-    core = str(text or '').lstrip('v').split('-')[0].split('+')[0]
+    core = str(text or '').lstrip('v').split('-', 1)[0].split('+', 1)[0]
     parts = core.split('.')
     if len(parts) != 3 or not all(p.isdigit() for p in parts):
         return None
