@@ -5,9 +5,11 @@ the workload cluster as make demo-workload makes it (playbooks/demo_workload.yml
 of a management cluster from the lab's bootstrap API server (tests/lab/README.md), so its kubeconfig, nodes, CNI and
 storage class are there.
 """
+import base64
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -180,3 +182,56 @@ def test_workload_spec_without_management_kubeconfig_is_refused(lab, created):
     assert "lost-w3 is a workload cluster (spec.managementCluster.name: %s)" % MGMT in proc.stdout
     assert "-e management_kubeconfig=PATH" in proc.stdout
     assert recap_changed(proc.stdout) == 0
+
+
+# ---------------------------------------------------------------------------- as AWX runs it
+def _job(lab, tmp_path_factory, extravars):
+    """One AWX job (ansible-runner, a fresh private data directory, the awx/ project, the VMware credential's variables)."""
+    ansible_runner = pytest.importorskip("ansible_runner")
+    pdd = tmp_path_factory.mktemp("job")
+    shutil.copytree(REPO / "awx", pdd / "project")
+    env = {"PATH": "%s:%s" % (VENV_BIN, os.environ.get("PATH", "")), "ANSIBLE_COLLECTIONS_PATH": _env(lab, pdd)["ANSIBLE_COLLECTIONS_PATH"],
+           "ANSIBLE_LOCAL_TEMP": str(pdd / "tmp"), "ANSIBLE_NOCOLOR": "1",
+           "VMWARE_HOST": lab["LAB_VSPHERE_SERVER"], "VMWARE_USER": lab["LAB_VSPHERE_USERNAME"],
+           "VMWARE_PASSWORD": lab["LAB_VSPHERE_PASSWORD"]}
+    runner = ansible_runner.run(private_data_dir=str(pdd), playbook="create_cluster.yml", extravars=extravars, envvars=env,
+                                quiet=True, timeout=900)
+    return pdd, runner, runner.stdout.read()
+
+
+JOB_WORKLOAD = "wmgmt-job"
+
+
+@pytest.fixture(scope="module")
+def job_created(lab, created, tmp_path_factory):
+    """A workload cluster created by an AWX job: the spec as survey text, the management cluster by name, its kubeconfig
+    from its durable state on the cluster the management cluster's create stored it on (the lab's bootstrap API server)."""
+    workdir, dummy = created
+    spec_text = (workdir / ("%s.yaml" % WORKLOAD)).read_text().replace(WORKLOAD, JOB_WORKLOAD).replace("127.0.0.12", "127.0.0.13")
+    extravars = {"cluster_config_data": spec_text, "bundle": Path(lab["LAB_BUNDLE"]).as_uri(), "management_cluster": MGMT,
+                 "state_kubeconfig": lab["LAB_BOOTSTRAP_KUBECONFIG"], "vsphere_ca_path": lab["LAB_VSPHERE_CA_FILE"],
+                 "skip_ip_check": True}
+    pdd, runner, stdout = _job(lab, tmp_path_factory, extravars)
+    assert runner.status == "successful", stdout[-5000:]
+    return extravars, pdd, runner, stdout
+
+
+def test_workload_cluster_as_an_awx_job(lab, job_created):
+    dummy, pdd, runner, stdout = job_created
+    assert "Creating workload cluster" in stdout and "🎉 Cluster created!" in stdout
+    assert JOB_WORKLOAD in names(kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system"))
+    # its durable state next to the management cluster's (state_kubeconfig), for the next job
+    assert kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "secret", "%s-eksa-anywhere-state" % JOB_WORKLOAD, "-n", "eksa-anywhere")
+    stats = [e for e in runner.events if e.get("event") == "playbook_on_stats"][-1]["event_data"].get("artifact_data", {})
+    assert stats["eksa_cluster_name"] == JOB_WORKLOAD and stats["eksa_cluster_management"] == MGMT
+    texts = [stdout, json.dumps(list(runner.events), default=str)]
+    for secret in (lab["LAB_VSPHERE_PASSWORD"], base64.b64encode(lab["LAB_VSPHERE_PASSWORD"].encode()).decode()):
+        assert all(secret not in text for text in texts)
+
+
+def test_workload_second_job_in_a_new_folder_changes_nothing(lab, job_created, tmp_path_factory):
+    extravars = job_created[0]
+    pdd, runner, stdout = _job(lab, tmp_path_factory, extravars)
+    assert runner.status == "successful", stdout[-5000:]
+    assert sum((runner.stats or {}).get("changed", {}).values()) == 0, stdout[-5000:]
+    assert "Creating workload cluster… already done" in stdout
