@@ -17,6 +17,8 @@ description:
   - Runs, against the management cluster, the checks C(eksctl anywhere create cluster -f w.yaml --kubeconfig mgmt.kubeconfig)
     runs for a workload cluster (EKS Anywhere v0.26 createvalidations), under their names and in their order -
     C(validate cluster name) (no Cluster API cluster of that name there),
+    C(validate gitops) (a spec with GitOps - its config name is free there and its spec is the management cluster's),
+    C(validate identity providers' name) (a spec with identity providers - their names are free there),
     C(validate management cluster has eksa crds),
     C(validate management cluster name is valid) (C(spec.managementCluster.name) is an EKS Anywhere Cluster there that
     manages itself),

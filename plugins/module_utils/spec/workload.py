@@ -7,6 +7,9 @@ What ``eksctl anywhere create cluster -f w.yaml --kubeconfig mgmt.kubeconfig`` c
 v0.26) when ``spec.managementCluster.name`` names another cluster, under the same names, in the same order:
 
   validate cluster name                                  the name is not taken by a Cluster API cluster there
+  validate gitops                                        (a spec with GitOps) its config name is free there, and its
+                                                         spec is the management cluster's
+  validate identity providers' name                      (a spec with identity providers) their names are free there
   validate management cluster has eksa crds             the management cluster serves both Cluster CRDs
   validate management cluster name is valid              ``managementCluster.name`` is an EKS Anywhere Cluster there,
                                                          and one that manages itself (not another's workload cluster)
@@ -126,6 +129,24 @@ def _management_bundles(client, mgmt):
     return None, 'no bundlesRef, and no EKSARelease of its eksaVersion, on the management cluster'
 
 
+def _gitops_error(client, gitops, namespace, mgmt_name, resume):
+    """EKS Anywhere's ValidateGitOps: the config's name is free, and its spec is the management cluster's."""
+    kind = gitops.get('kind') or 'GitOpsConfig'
+    name = _get(gitops, 'metadata', 'name')
+    if not resume and client.serves(EKSA, kind) and client.get(EKSA, kind, name, namespace):
+        return 'gitOpsConfig %s already exists' % name
+    mgmt = _find_eksa_cluster(client, mgmt_name)
+    ref = _get(mgmt, 'spec', 'gitOpsRef') or {}
+    mgmt_config = client.get(EKSA, ref.get('kind') or kind, ref['name'], _get(mgmt, 'metadata', 'namespace') or 'default') \
+        if ref.get('name') and client.serves(EKSA, ref.get('kind') or kind) else None
+    if mgmt_config is None:
+        return 'workload cluster gitOpsConfig is invalid: the management cluster %s has no GitOps configuration' % mgmt_name
+    if (mgmt_config.get('spec') or {}) != (gitops.get('spec') or {}):
+        return ('workload cluster gitOpsConfig is invalid: expected gitOpsConfig to be the same between management and '
+                'its workload clusters')
+    return None
+
+
 def check_create(client, spec, capi_namespace=NAMESPACE):
     """Run the workload-cluster create validations; returns a dict:
 
@@ -158,6 +179,21 @@ def check_create(client, spec, capi_namespace=NAMESPACE):
                 % (mgmt_name, name, capi_namespace))
     else:
         rep.add('validate cluster name', note='an earlier create of %s, resumed' % name if resume else '')
+
+    # validate gitops (EKS Anywhere: only when the spec has a GitOps configuration)
+    gitops = spec.get('gitops')
+    if isinstance(gitops, dict) and serves_eksa:
+        rep.add('validate gitops', _gitops_error(client, gitops, namespace, mgmt_name, resume))
+
+    # validate identity providers' name (only for a spec with identity providers)
+    refs = [r for r in (_get(cluster, 'spec', 'identityProviderRefs') or []) if isinstance(r, dict) and r.get('name')]
+    if refs and serves_eksa:
+        taken_idps = [] if resume else [r['name'] for r in refs if client.serves(EKSA, r.get('kind') or 'OIDCConfig')
+                                        and client.get(EKSA, r.get('kind') or 'OIDCConfig', r['name'], namespace)]
+        rep.add("validate identity providers' name",
+                'the following identityProviders already exists [%s]' % ' '.join(taken_idps) if taken_idps else None,
+                'rename the identity provider objects of the spec: namespace %s of the management cluster already has '
+                'objects of those names' % namespace)
 
     # validate management cluster has eksa crds
     missing = [crd for crd, ok in (('clusters.cluster.x-k8s.io', serves_capi), ('clusters.anywhere.eks.amazonaws.com', serves_eksa))

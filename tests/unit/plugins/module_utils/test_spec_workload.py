@@ -171,3 +171,43 @@ def test_helpers():
     assert workload.compare_versions('v1.2.3', 'v1.2.3-rc.1+b') == 0
     with pytest.raises(ValueError):
         workload.compare_versions('1.2', 'v1.2.3')
+
+
+def flux(name, ns='default', branch='main'):
+    return {'apiVersion': EKSA, 'kind': 'FluxConfig', 'metadata': {'name': name, 'namespace': ns},
+            'spec': {'branch': branch, 'github': {'owner': 'me', 'repository': 'fleet'}}}
+
+
+def test_gitops_must_be_the_management_clusters():
+    mgmt = eksa_cluster('mgmt', 'mgmt', gitOpsRef={'kind': 'FluxConfig', 'name': 'mgmt-flux'})
+    client = FakeClient([mgmt, flux('mgmt-flux')])
+    same = workload.check_create(client, {'cluster': eksa_cluster('w01', 'mgmt'), 'gitops': flux('w01-flux')})
+    assert by_name(same)['validate gitops']['status'] == 'passed'
+    assert [c['name'] for c in same['checks']][:2] == ['validate cluster name', 'validate gitops']
+    other = workload.check_create(client, {'cluster': eksa_cluster('w01', 'mgmt'), 'gitops': flux('w01-flux', branch='dev')})
+    assert by_name(other)['validate gitops']['message'] == (
+        'workload cluster gitOpsConfig is invalid: expected gitOpsConfig to be the same between management and its '
+        'workload clusters')
+    taken = workload.check_create(client, {'cluster': eksa_cluster('w01', 'mgmt'), 'gitops': flux('mgmt-flux')})
+    assert by_name(taken)['validate gitops']['message'] == 'gitOpsConfig mgmt-flux already exists'
+
+
+def test_gitops_without_the_management_clusters_config():
+    rep = workload.check_create(FakeClient(management()), {'cluster': eksa_cluster('w01', 'mgmt'), 'gitops': flux('w01-flux')})
+    assert 'the management cluster mgmt has no GitOps configuration' in by_name(rep)['validate gitops']['message']
+
+
+def test_no_gitops_no_identity_providers_no_such_checks():
+    rep = workload.check_create(FakeClient(management()), spec_of(eksa_cluster('w01', 'mgmt')))
+    assert 'validate gitops' not in by_name(rep) and "validate identity providers' name" not in by_name(rep)
+
+
+def test_identity_provider_names_must_be_free_unless_resumed():
+    oidc = {'apiVersion': EKSA, 'kind': 'OIDCConfig', 'metadata': {'name': 'corp', 'namespace': 'default'}, 'spec': {}}
+    refs = [{'kind': 'OIDCConfig', 'name': 'corp'}, {'kind': 'OIDCConfig', 'name': 'new'}]
+    rep = workload.check_create(FakeClient(management() + [oidc]),
+                                spec_of(eksa_cluster('w01', 'mgmt', identityProviderRefs=refs)))
+    assert by_name(rep)["validate identity providers' name"]['message'] == 'the following identityProviders already exists [corp]'
+    resumed = workload.check_create(FakeClient(management() + [oidc, eksa_cluster('w01', 'mgmt', identityProviderRefs=refs)]),
+                                    spec_of(eksa_cluster('w01', 'mgmt', identityProviderRefs=refs)))
+    assert not resumed['failed']
