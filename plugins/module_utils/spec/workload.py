@@ -123,8 +123,8 @@ def _management_bundles(client, mgmt):
         release = client.get(RELEASE_API, 'EKSARelease', eksa_release_name(version), NAMESPACE)
         bref = _get(release, 'spec', 'bundlesRef')
         if isinstance(bref, dict) and bref.get('name') and client.serves(RELEASE_API, 'Bundles'):
-            where = 'Bundles %s/%s (EKSARelease %s)' % (bref.get('namespace') or NAMESPACE, bref['name'],
-                                                         eksa_release_name(version))
+            bns = bref.get('namespace') or NAMESPACE
+            where = 'Bundles %s/%s (EKSARelease %s)' % (bns, bref['name'], eksa_release_name(version))
             return client.get(RELEASE_API, 'Bundles', bref['name'], bref.get('namespace') or NAMESPACE), where
     return None, 'no bundlesRef, and no EKSARelease of its eksaVersion, on the management cluster'
 
