@@ -235,3 +235,21 @@ def test_workload_second_job_in_a_new_folder_changes_nothing(lab, job_created, t
     assert runner.status == "successful", stdout[-5000:]
     assert sum((runner.stats or {}).get("changed", {}).values()) == 0, stdout[-5000:]
     assert "Creating workload cluster… already done" in stdout
+
+
+def test_delete_the_workload_cluster_from_its_management_cluster(lab, created, job_created, tmp_path):
+    """Last: eksa.anywhere.delete_cluster takes the job's workload cluster off the management cluster; the management
+    cluster and the other workload cluster stay."""
+    workdir, dummy = created
+    spec = tmp_path / ("%s.yaml" % JOB_WORKLOAD)
+    spec.write_text(job_created[0]["cluster_config_data"])
+    proc = play(lab, tmp_path, "delete_cluster.yml", "-e", "cluster_config=%s" % spec, "-e", "output_dir=%s" % tmp_path,
+                "-e", "management_kubeconfig=%s" % (workdir / MGMT / ("%s-eks-a-cluster.kubeconfig" % MGMT)))
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    mgmt = lab["LAB_WORKLOAD_KUBECONFIG"]
+    capi = names(kube(lab, mgmt, "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system"))
+    assert JOB_WORKLOAD not in capi and MGMT in capi and WORKLOAD in capi
+    assert JOB_WORKLOAD not in names(kube(lab, mgmt, "get", "clusters.anywhere.eks.amazonaws.com", "-A"))
+    nodes = names(kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "nodes"))
+    assert not [n for n in nodes if n.startswith(JOB_WORKLOAD + "-")]  # capi-sim deleted them where it made them
+    assert [n for n in nodes if n.startswith(WORKLOAD + "-")]
