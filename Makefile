@@ -70,6 +70,17 @@ demo: venv collection-tree lab-up ## the main job: create a cluster end to end i
 	  && cd "$(ROOT)" && ANSIBLE_STDOUT_CALLBACK="$(DEMO_CALLBACK)" $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml \
 	  playbooks/demo.yml -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
 
+# A workload cluster created by the demo's management cluster (eksctl anywhere create cluster --kubeconfig mgmt.kubeconfig):
+# run after make demo; the lab's second API server plays the workload cluster (tests/lab/README.md).
+DEMO_WORKLOAD ?= $(DEMO_CLUSTER)-w1
+
+.PHONY: demo-workload
+demo-workload: venv collection-tree lab-up ## after make demo: a workload cluster managed by the demo cluster (-e management_kubeconfig)
+	@echo "ansible-playbook playbooks/demo_workload.yml -e demo_dir=$(DEMO_DIR) -e demo_cluster_name=$(DEMO_CLUSTER) -e demo_workload_name=$(DEMO_WORKLOAD)  (stdout callback $(DEMO_CALLBACK))"
+	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && ANSIBLE_STDOUT_CALLBACK="$(DEMO_CALLBACK)" $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml \
+	  playbooks/demo_workload.yml -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)" -e demo_workload_name="$(DEMO_WORKLOAD)"
+
 .PHONY: demo-day2
 demo-day2: demo ## day 2 on the demo cluster: upgrade 1.33 -> 1.34, scale workers 2 -> 3 -> 1, delete (EKS Anywhere's lines)
 	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \

@@ -17,7 +17,8 @@ every `--interval` seconds otherwise:
       - creates Machines (finalizer machine.cluster.x-k8s.io: a deleted Machine goes only after its VM is destroyed and
         its Node deleted) (+ VSphereMachines, bootstrap data Secrets, MachineSets for
         MachineDeployments) with status.nodeRef, and Nodes in the lab workload cluster;
-      - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig);
+      - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig; for a workload
+        cluster of a management cluster, the lab bootstrap one, where its Nodes go too: see Sim.host_for);
       - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
         controlPlaneInitialized} and conditions (v1beta2), KubeadmControlPlane / MachineDeployment
         replica counts, EtcdadmCluster ready, VSphereCluster and VSphereMachines provisioned, and the ownerReferences the real controllers set
@@ -179,6 +180,7 @@ KCP1 = "controlplane.cluster.x-k8s.io/v1beta1"
 INFRA1 = "infrastructure.cluster.x-k8s.io/v1beta1"
 INFRA2 = "infrastructure.cluster.x-k8s.io/v1beta2"
 BOOT2 = "bootstrap.cluster.x-k8s.io/v1beta2"
+EKSA = "anywhere.eks.amazonaws.com/v1alpha1"
 ADDONS2 = "addons.cluster.x-k8s.io/v1beta2"
 ETCD1 = "etcdcluster.cluster.x-k8s.io/v1beta1"
 PLURALS = {"VSphereMachineTemplate": "vspheremachinetemplates", "VSphereCluster": "vsphereclusters",
@@ -203,9 +205,38 @@ class Sim:
         self.kubes = [Kube(c, st[c]["server"], pki) for c in ("bootstrap", "workload")]
         self.workload = self.kubes[1]
         self.workload_kubeconfig = Path(st["workload"]["kubeconfig"]).read_text()
+        self.kubeconfigs = {c: Path(st[c]["kubeconfig"]).read_text() for c in ("bootstrap", "workload")}
+        self._hosts = {}
         self.vs = st["vsphere"]
         self.delay, self.fault, self.failure_message = delay, fault, failure_message
         self._si = None
+
+    # --- which lab API server plays the cluster's own API server ---------------------------------
+    def host_for(self, k: Kube, ns: str, name: str) -> Kube:
+        """The lab API server that holds the cluster's Nodes and that its `<name>-kubeconfig` points at.
+
+        The workload API server, except for a workload cluster of a management cluster (its EKS Anywhere Cluster on
+        the same API server names another cluster in spec.managementCluster.name): the bootstrap API server, the
+        lab's second cluster. Annotation (or capi-sim-faults.json key) `lab.eksa.anywhere/api-server: bootstrap|workload`
+        overrides. Decided once per cluster (the EKS-A object may be deleted before the Cluster API one)."""
+        key = (k.name, ns, name)
+        if key in self._hosts:
+            return self._hosts[key]
+        c = k.get(obj_path(CAPI2, "clusters", ns, name)) or {"metadata": {"name": name}}
+        a = dict((ANN + kk.replace("_", "-"), str(v)) for kk, v in (self.file_faults().get(name) or {}).items())
+        a.update((c.get("metadata") or {}).get("annotations") or {})
+        chosen = a.get(ANN + "api-server")
+        if chosen not in ("bootstrap", "workload"):
+            chosen = "workload"
+            if k.has_api(EKSA):
+                for e in k.list(f"/apis/{EKSA}/clusters"):
+                    mgmt = ((e.get("spec") or {}).get("managementCluster") or {}).get("name")
+                    if e["metadata"]["name"] == name and mgmt and mgmt != name:
+                        chosen = "bootstrap"
+        host = self.kubes[0] if chosen == "bootstrap" else self.kubes[1]
+        self._hosts[key] = host
+        LOG.info("%s: cluster %s/%s: nodes and kubeconfig on the %s API server", k.name, ns, name, host.name)
+        return host
 
     # --- vSphere ----------------------------------------------------------------------------
     def si(self):
@@ -648,7 +679,8 @@ class Sim:
     def finalize_machine(self, k, ns, m):
         name = m["metadata"]["name"]
         self.destroy_vms([name])
-        self.workload.req("DELETE", f"/api/v1/nodes/{name}", ok404=True)
+        cname = (m["metadata"].get("labels") or {}).get("cluster.x-k8s.io/cluster-name") or (m.get("spec") or {}).get("clusterName", "")
+        self.host_for(k, ns, cname).req("DELETE", f"/api/v1/nodes/{name}", ok404=True)
         fins = [f for f in (m["metadata"].get("finalizers") or []) if f != MACHINE_FINALIZER]
         k.merge(obj_path(CAPI2, "machines", ns, name), {"metadata": {"finalizers": fins or None}})
 
@@ -784,7 +816,7 @@ class Sim:
                                     "machine never becomes ready (capi-sim fault)")]}})
             return False
         if node:
-            self.ensure_node(mname, ip, provider_id, version, control_plane)
+            self.ensure_node(self.host_for(k, ns, cname), mname, ip, provider_id, version, control_plane)
         if (m.get("status") or {}).get("nodeRef", {}).get("name") != mname or (m.get("status") or {}).get("phase") != "Running":
             k.merge(f"{mpath}/{mname}/status", {"status": {
                 "phase": "Running", "nodeRef": {"name": mname},
@@ -795,8 +827,7 @@ class Sim:
                                cond("BootstrapConfigReady", True), cond("NodeHealthy", True)]}})
         return True
 
-    def ensure_node(self, name, ip, provider_id, version, control_plane):
-        w = self.workload
+    def ensure_node(self, w, name, ip, provider_id, version, control_plane):
         if w.get(f"/api/v1/nodes/{name}") is None:
             labels = {"kubernetes.io/hostname": name, "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64"}
             if control_plane:
@@ -823,7 +854,7 @@ class Sim:
             md["ownerReferences"] = [self.owner(cp_obj, KCP2)]
         k.create(obj_path("v1", "secrets", ns), {"apiVersion": "v1", "kind": "Secret", "type": "cluster.x-k8s.io/secret",
                                                  "metadata": md,
-                                                 "data": {"value": base64.b64encode(self.workload_kubeconfig.encode()).decode()}})
+                                                 "data": {"value": base64.b64encode(self.kubeconfigs[self.host_for(k, ns, name).name].encode()).decode()}})
         LOG.info("%s: wrote secret %s/%s", k.name, ns, sname)
 
     def delete_cluster(self, k, c):
