@@ -124,6 +124,10 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 # Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
 .PHONY: integration
 integration: venv shared-data ## pytest integration tests in the lab (tests/integration, marker lab)
+	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m "lab and not slow" -q -p no:cacheprovider $(PYTEST_COLOR)
+
+.PHONY: integration-all
+integration-all: venv shared-data ## every integration test, the slow ones too (more kill points of the create)
 	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
 
 # Molecule: the create workflow in the lab, converge -> idempotence -> verify. Scenarios live where molecule expects

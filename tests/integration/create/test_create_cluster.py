@@ -208,16 +208,20 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     assert len(vms_of(lab, name)) == 7
 
 
+# make test kills a run in three phases (before any Cluster API object, while machines come up, during the move);
+# make integration-all adds the other five (marked slow): each costs a create and a resume
+_SLOW = pytest.mark.slow
 KILL_POINTS = [
     "Creating new bootstrap cluster",
-    "Installing cluster-api providers on bootstrap cluster",
-    "Creating new workload cluster",
+    pytest.param("Installing cluster-api providers on bootstrap cluster", marks=_SLOW),
+    pytest.param("Creating new workload cluster", marks=_SLOW),
     "etcd: ",
-    "Installing networking on workload cluster",
+    pytest.param("Installing networking on workload cluster", marks=_SLOW),
     "Moving cluster management from bootstrap to workload cluster",
-    "Creating EKS-A CRDs instances on workload cluster",
-    "Writing cluster config file",
+    pytest.param("Creating EKS-A CRDs instances on workload cluster", marks=_SLOW),
+    pytest.param("Writing cluster config file", marks=_SLOW),
 ]
+_KILL_NAMES = [p.values[0] if hasattr(p, "values") else p for p in KILL_POINTS]
 
 
 def _start_demo(lab, workdir, name):
@@ -244,7 +248,7 @@ def test_killed_during_a_phase_then_rerun_completes(lab, tmp_path, point):
     with the end state of a clean run: the Cluster API objects in the workload cluster only, one VM per machine."""
     import signal  # pylint: disable=import-outside-toplevel
     import time  # pylint: disable=import-outside-toplevel
-    name = "kill%d" % KILL_POINTS.index(point)
+    name = "kill%d" % _KILL_NAMES.index(point)
     proc = _start_demo(lab, tmp_path, name)
     seen = []
     for line in proc.stdout:

@@ -45,6 +45,7 @@ def shared_dir() -> Path:
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "lab: needs the test lab (tests/lab); started by the `lab` fixture")
+    config.addinivalue_line("markers", "slow: more cases of a kind make test already covers (make integration-all runs them)")
 
 
 @pytest.fixture(scope="session")
