@@ -152,7 +152,7 @@ sanity: $(SANITY_VENV)/.stamp sanity-pip-bootstrap collection-tree ## ansible-te
 	  --python $(SANITY_PYTHON) --color no
 
 .PHONY: lint
-lint: venv ## ansible-lint, profile production
+lint: venv collection-tree ## ansible-lint, profile production
 	cd "$(ROOT)" && $(VENV_BIN)/ansible-lint --profile production --offline
 
 .PHONY: build
