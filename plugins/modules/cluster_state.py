@@ -64,7 +64,7 @@ secret:
   returned: always
   type: str
   sample: eksa-anywhere/w01-eksa-anywhere-state
-keys:
+stored_keys:
   description: The keys stored.
   returned: always
   type: list
@@ -118,7 +118,7 @@ def main():
                              'reachable; check its kubeconfig or K8S_AUTH_* credential)' % (p['name'], where, exc))
     finally:
         conn.close()
-    module.exit_json(changed=changed, secret=where, keys=sorted(merged))
+    module.exit_json(changed=changed, secret=where, stored_keys=sorted(merged))
 
 
 if __name__ == '__main__':

@@ -320,8 +320,8 @@ class cluster_lock(object):  # pylint: disable=invalid-name
             time.sleep(self.poll)
         os.fchmod(fd, SECRET_MODE)
         os.ftruncate(fd, 0)
-        os.pwrite(fd, ('pid %d (%s, since %s)\n' % (os.getpid(), self.what,
-                                                   time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))).encode('utf-8'), 0)
+        holder = 'pid %d (%s, since %s)\n' % (os.getpid(), self.what, time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()))
+        os.pwrite(fd, holder.encode('utf-8'), 0)
         self.fd = fd
         return self
 

@@ -18,6 +18,7 @@ read is JSON-safe.  libyaml's C parser is used where it is installed.
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
+import math
 import re
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
@@ -105,7 +106,7 @@ if HAS_YAML:
 
         def construct_yaml_float(self, node):
             value = _BASE.construct_yaml_float(self, node)
-            if value != value or value in (float('inf'), float('-inf')):
+            if math.isnan(value) or math.isinf(value):
                 raise _mark_error(node, 'found %s: not-a-number and infinite values are not allowed' % node.value)
             return YamlFloat(value, node.value)
 

@@ -10,7 +10,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import os
 import re
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import CERTS_DIR, RegistryMirror

@@ -10,7 +10,7 @@ import yaml
 
 sys.path.insert(0, os.path.dirname(__file__))
 
-from test_capi_support import BUNDLES, assert_valid, find, load, reference_docs, render  # noqa: E402
+from test_capi_support import BUNDLES, assert_valid, find, reference_docs, render  # noqa: E402
 from test_spec_corpus import FEATURED, load_reference, PEM  # noqa: E402
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render  # noqa: E402

@@ -175,4 +175,3 @@ def test_cluster_lock_waits_for_the_holder(tmp_path):
         order.append("second")
     t.join()
     assert order == ["first-start", "first-end", "second"]
-
