@@ -246,14 +246,21 @@ def _crd_files():
 
 @pytest.fixture(scope="module")
 def crds_installed(lab):
+    """The pinned CRDs on both API servers. Only the missing ones are added, shaped as the lab bundle's providers
+    ship them (EKS Anywhere's fork field on Cluster, no conversion webhook): the API servers are shared with the
+    clusters other tests created, and re-applying the upstream CRDs over the providers' would strip that field."""
+    import lab_bundle  # noqa: WPS433  pylint: disable=import-outside-toplevel
     files = _crd_files()
     assert files, f"no CRDs under {shared_dir() / 'crds'}"
+    docs = [lab_bundle._crd(yaml.safe_load(open(f)), {}) for f in files]  # noqa: SLF001
     for key in ("LAB_BOOTSTRAP_KUBECONFIG", "LAB_WORKLOAD_KUBECONFIG"):
-        args = []
-        for f in files:
-            args += ["-f", f]
-        kubectl(lab, key, "apply", "--server-side", "--force-conflicts", *args)
-        kubectl(lab, key, "wait", "--for=condition=Established", "--timeout=60s", *args)
+        present = set(kubectl(lab, key, "get", "crd", "-o", "name").stdout.split())
+        missing = [d for d in docs if f"customresourcedefinition.apiextensions.k8s.io/{d['metadata']['name']}"
+                   not in present]
+        if missing:
+            kubectl(lab, key, "create", "-f", "-", stdin=yaml.safe_dump_all(missing))
+        names = [f"crd/{d['metadata']['name']}" for d in docs]
+        kubectl(lab, key, "wait", "--for=condition=Established", "--timeout=60s", *names)
     return files
 
 
