@@ -82,8 +82,9 @@ class ActionModule(ActionBase):
         name = cluster['metadata']['name']
         paths = cluster_context.layout(args.get('output_dir') or os.getcwd(), name, args.get('bootstrap_kubeconfig'))
         versions = cluster_context.kubernetes_versions(spec)
+        # the downloads go below the output folder: no link followed in <name>/generated/bundle (common/files.py)
         resolved = cluster_context.resolve_release(args['bundle'], versions, cache_dir=paths['bundle_cache'],
-                                                   ca_path=args.get('bundle_ca_path'),
+                                                   root=paths['output_dir'], ca_path=args.get('bundle_ca_path'),
                                                    validate_certs=args['bundle_validate_certs'], timeout=args['timeout'],
                                                    check_mode=self._task.check_mode)
         out = {
