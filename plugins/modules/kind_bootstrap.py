@@ -128,7 +128,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import REGISTRY_VARIABLES, layout
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
@@ -213,8 +213,9 @@ def main():
             existing_kubeconfig=dict(type="path"),
             binary_path=dict(type="path"),
             wait_timeout=dict(type="int", default=300),
-            registry_username=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_USERNAME"])),
-            registry_password=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_PASSWORD"])),
+            # EKS Anywhere's variables, named by the cluster context's table (spec/context.py), as vsphere/args.py does
+            registry_username=dict(type="str", no_log=True, fallback=(env_fallback, list(REGISTRY_VARIABLES["username"]))),
+            registry_password=dict(type="str", no_log=True, fallback=(env_fallback, list(REGISTRY_VARIABLES["password"]))),
         ),
         supports_check_mode=True,
     )

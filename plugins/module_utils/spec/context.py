@@ -11,7 +11,9 @@ It owns the three things the phases must not each work out again:
   CA), the versionsBundle and the release values of the cluster's and each worker group's Kubernetes version, with
   relative and ``embed:///`` references resolved against the manifest and remote component manifests downloaded once;
 * ``vsphere_credentials(...)``: the vSphere credentials - the option, then EKS Anywhere's ``EKSA_VSPHERE_*``
-  variables, then AWX's ``VMWARE_*`` ones (the only place of the collection that reads them from the environment).
+  variables, then AWX's ``VMWARE_*`` ones; ``registry_credentials(...)``: a registry mirror's, the option then
+  ``REGISTRY_USERNAME`` / ``REGISTRY_PASSWORD`` (the only place of the collection that reads credentials from the
+  environment, with the Kubernetes client's ``K8S_AUTH_*``).
 
 Independent of AnsibleModule; imports only ``spec.bundles`` and ``common.files``.
 """
@@ -47,6 +49,11 @@ CREDENTIAL_VARIABLES = {
     'cp_username': ('EKSA_VSPHERE_CP_USERNAME',),
     'cp_password': ('EKSA_VSPHERE_CP_PASSWORD',),
     'hostname': ('VMWARE_HOST',),
+}
+# option -> EKS Anywhere's variable of an authenticated registry mirror's credentials
+REGISTRY_VARIABLES = {
+    'username': ('REGISTRY_USERNAME',),
+    'password': ('REGISTRY_PASSWORD',),
 }
 
 
@@ -98,6 +105,15 @@ def vsphere_credentials(username=None, password=None, cp_username=None, cp_passw
                          '(or unset EKSA_VSPHERE_CP_USERNAME to use the main user)' % cp_user)
     return {'username': user or '', 'password': pwd or '', 'cp_username': cp_user or '', 'cp_password': cp_pwd or '',
             'source': user_src or ''}
+
+
+def registry_credentials(username=None, password=None, environ=None):
+    """{username, password} of an authenticated registry mirror: each from the option, else EKS Anywhere's
+    ``REGISTRY_USERNAME`` / ``REGISTRY_PASSWORD`` (None when neither is set)."""
+    environ = os.environ if environ is None else environ
+    user, dummy = _first(username, REGISTRY_VARIABLES['username'], environ)
+    pwd, dummy = _first(password, REGISTRY_VARIABLES['password'], environ)
+    return {'username': user, 'password': pwd}
 
 
 def vsphere_hostname(option=None, spec_server=None, environ=None):

@@ -188,3 +188,9 @@ def test_download_cache_never_reads_or_writes_through_a_link_at_the_file(bundle_
         context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"],
                                 root=str(out))
 
+
+def test_registry_credentials_option_then_environment():
+    env = {"REGISTRY_USERNAME": "ru", "REGISTRY_PASSWORD": "rp"}
+    assert context.registry_credentials(environ=env) == {"username": "ru", "password": "rp"}
+    assert context.registry_credentials("opt", None, environ=env) == {"username": "opt", "password": "rp"}
+    assert context.registry_credentials(environ={}) == {"username": None, "password": None}
