@@ -46,7 +46,7 @@ attributes:
     support: none
   action:
     support: full
-    details: An action plugin runs the module and hides its result when the spec's proxy URLs hold credentials.
+    description: An action plugin runs the module and hides its result when the spec's proxy URLs hold credentials.
   platform:
     platforms: posix
 notes:

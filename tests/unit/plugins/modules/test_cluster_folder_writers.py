@@ -52,8 +52,8 @@ def fake_k8s(monkeypatch, module, client):
 
 
 def stored_state(name='w01', spec=b'kind: Cluster\n'):
-    return FakeClient({('Secret', state.secret_name(name)): state.secret(name, 'eksa-anywhere',
-                                                                        {'kubeconfig': KUBECONFIG, 'spec': spec})})
+    secret = state.secret(name, 'eksa-anywhere', {'kubeconfig': KUBECONFIG, 'spec': spec})
+    return FakeClient({('Secret', state.secret_name(name)): secret})
 
 
 # ------------------------------------------------------------------------------------------ cluster_kubeconfig
