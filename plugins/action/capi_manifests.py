@@ -8,17 +8,13 @@ __metaclass__ = type
 
 import os
 
-ENV_CREDENTIALS = (('username', ('EKSA_VSPHERE_USERNAME', 'VMWARE_USER')),
-                   ('password', ('EKSA_VSPHERE_PASSWORD', 'VMWARE_PASSWORD')),
-                   ('cp_username', ('EKSA_VSPHERE_CP_USERNAME',)), ('cp_password', ('EKSA_VSPHERE_CP_PASSWORD',)))
-ENV_REGISTRY = (('registry_username', 'REGISTRY_USERNAME'), ('registry_password', 'REGISTRY_PASSWORD'))
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_native
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, cluster_lock
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import (
     SpecError, is_valid_cluster_name, load_spec, normalize, proxy_credentials,
 )
@@ -38,21 +34,20 @@ def _spec(value):
     raise capi_render.RenderError('give the normalized spec (cluster_spec\'s result), a spec file or its objects', 'spec')
 
 
-def _env(name):
-    value = os.environ.get(name)
-    return value if value else None
-
-
 def resolve_credentials(args):
-    """The options with EKS Anywhere's environment variables filled in where an option is not given (the renderer
-    itself reads no environment): vSphere credentials and the registry mirror's."""
-    creds = dict(args.get('credentials') or {})
-    for key, names in ENV_CREDENTIALS:
-        if not creds.get(key):
-            creds[key] = next((_env(n) for n in names if _env(n)), None)
-    registry = {}
-    for key, name in ENV_REGISTRY:
-        registry[key.split('_', 1)[1]] = args.get(key) or _env(name)
+    """The options with EKS Anywhere's environment variables filled in where an option is not given, by the cluster
+    context (spec/context.py, the one place reading credentials from the environment; the renderer reads none):
+    vSphere credentials and the registry mirror's."""
+    given = dict(args.get('credentials') or {})
+    try:
+        found = cluster_context.vsphere_credentials(given.get('username'), given.get('password'),
+                                                    given.get('cp_username'), given.get('cp_password'))
+    except ValueError as exc:  # a cloud provider user without a password
+        raise capi_render.RenderError(str(exc), 'credentials.cp_password')
+    creds = dict(given)
+    for key in ('username', 'password', 'cp_username', 'cp_password'):
+        creds[key] = found[key] or None
+    registry = cluster_context.registry_credentials(args.get('registry_username'), args.get('registry_password'))
     return creds, registry
 
 

@@ -15,7 +15,7 @@ from ansible.plugins.action import ActionBase
 from ansible.utils.display import Display
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, load_spec
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import SpecError, load_spec, proxy_credentials
 
 display = Display()
 
@@ -82,8 +82,9 @@ class ActionModule(ActionBase):
         name = cluster['metadata']['name']
         paths = cluster_context.layout(args.get('output_dir') or os.getcwd(), name, args.get('bootstrap_kubeconfig'))
         versions = cluster_context.kubernetes_versions(spec)
+        # the downloads go below the output folder: no link followed in <name>/generated/bundle (common/files.py)
         resolved = cluster_context.resolve_release(args['bundle'], versions, cache_dir=paths['bundle_cache'],
-                                                   ca_path=args.get('bundle_ca_path'),
+                                                   root=paths['output_dir'], ca_path=args.get('bundle_ca_path'),
                                                    validate_certs=args['bundle_validate_certs'], timeout=args['timeout'],
                                                    check_mode=self._task.check_mode)
         out = {
@@ -103,15 +104,22 @@ class ActionModule(ActionBase):
             'downloaded': resolved['downloaded'],
             'vsphere': {},
         }
+        secrets = []
         if spec['provider'] == 'vsphere':
             creds = cluster_context.vsphere_credentials(args.get('vsphere_username'), args.get('vsphere_password'),
                                                         args.get('vsphere_cp_username'), args.get('vsphere_cp_password'))
             dc_spec = (spec.get('datacenter') or {}).get('spec') or {}
             creds['hostname'] = cluster_context.vsphere_hostname(None, dc_spec.get('server')) or ''
             out['vsphere'] = creds
-            if creds['password'] or creds['cp_password']:
-                # the context carries the vSphere passwords: its result is never shown, at any verbosity
-                out['_ansible_no_log'] = True
-                display.v('cluster context: %s cluster %s, Kubernetes %s, bundle %s, vSphere user from %s'
-                          % (spec['provider'], name, ', '.join(versions), resolved['source'], creds['source'] or 'nowhere'))
+            secrets = [what for what, key in (('vSphere passwords', 'password'), ('vSphere passwords', 'cp_password'))
+                       if creds[key]]
+        if proxy_credentials(spec):
+            secrets.append('proxy credentials')
+        if secrets:
+            # the context carries the vSphere passwords or the spec's proxy credentials: its result is never shown,
+            # at any verbosity (the registered value keeps them for the phases that follow)
+            out['_ansible_no_log'] = True
+            display.v('cluster context: %s cluster %s, Kubernetes %s, bundle %s, vSphere user from %s (result hidden: '
+                      'it holds %s)' % (spec['provider'], name, ', '.join(versions), resolved['source'],
+                                        out['vsphere'].get('source') or 'nowhere', ' and '.join(sorted(set(secrets)))))
         return out

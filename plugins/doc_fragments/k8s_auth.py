@@ -64,5 +64,5 @@ options:
     description: Comma-separated hosts, domains and CIDRs reached without the proxy, or E(K8S_AUTH_NO_PROXY).
     type: str
 requirements:
-  - kubernetes (the Python client) >= 32.0.0
+  - kubernetes (the Python client) >= 37.0.0
 """

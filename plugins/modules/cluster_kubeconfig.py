@@ -83,7 +83,9 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
+    FileError, cluster_root, file_mode, lock_for, read_file, write_private,
+)
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
@@ -95,17 +97,23 @@ except ImportError:  # pragma: no cover - PyYAML is a requirement
     yaml = None
 
 
+MAX_EXISTING_BYTES = 16 * 1024 * 1024
+
+
 def _write(module, path, content):
-    """changed; writes ``content`` to ``path`` (0600, folder 0700) unless it is already there."""
-    if os.path.isfile(path):
-        with open(path, 'rb') as handle:
-            if handle.read() == content and (os.stat(path).st_mode & 0o777) == 0o600:
-                return False
+    """changed; writes ``content`` to ``path`` (0600, folder 0700) unless it is already there.
+
+    Through common/files.py: in a cluster's folder (``<root>/<name>/<name>-eks-a-cluster.kubeconfig``) no link is
+    followed below ``<root>``, elsewhere none at the file's own name; the file in place is read bounded, never through
+    a link.  FileError names the file.
+    """
+    path = os.path.abspath(path)
+    root = cluster_root(path)
+    current = read_file(path, limit=MAX_EXISTING_BYTES, root=root, missing_ok=True)
+    if current == content and file_mode(path) == 0o600:
+        return False
     if not module.check_mode:
-        parent = os.path.dirname(os.path.abspath(path))
-        if not os.path.isdir(parent):
-            os.makedirs(parent, 0o700)
-        write_private(path, content)
+        write_private(path, content, root=root)
     return True
 
 
@@ -141,9 +149,16 @@ def main():
         server = yaml.safe_load(stored['kubeconfig'])['clusters'][0]['cluster']['server']
     except Exception:  # pylint: disable=broad-except
         module.fail_json(msg='Secret %s key kubeconfig does not hold a kubeconfig' % where, found=True, secret=where)
-    changed = _write(module, p['dest'], stored['kubeconfig'])
-    if p['spec_dest'] and 'spec' in stored:
-        changed = _write(module, p['spec_dest'], stored['spec']) or changed
+    try:
+        # one run at a time writes a cluster's folder (common/files.py cluster_lock), as capi_manifests does
+        with lock_for(p['dest'], what='eksa.anywhere.cluster_kubeconfig', check_mode=module.check_mode):
+            changed = _write(module, p['dest'], stored['kubeconfig'])
+        if p['spec_dest'] and 'spec' in stored:
+            with lock_for(p['spec_dest'], what='eksa.anywhere.cluster_kubeconfig', check_mode=module.check_mode):
+                changed = _write(module, p['spec_dest'], stored['spec']) or changed
+    except FileError as exc:
+        module.fail_json(msg='cannot write the files of cluster %s: %s' % (p['name'], exc.message), path=exc.path,
+                         found=True, secret=where)
     module.exit_json(changed=changed, found=True, dest=p['dest'], server=server, secret=where)
 
 

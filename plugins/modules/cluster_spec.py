@@ -22,6 +22,9 @@ description:
   - Returns the normalized spec the other modules and roles of the collection build on.
   - Every problem is reported at once, each naming the file, the object (C(Kind/name)) and the field path.
   - Changes nothing, on the controller or elsewhere.
+  - When the proxy URLs of C(spec.proxyConfiguration) hold credentials (C(http://user:password@proxy:3128)), the whole
+    result is hidden from the output (as with C(no_log)); the registered value keeps the spec as written for the phases
+    that follow. The credentials of a refused inline spec are masked in its errors.
 options:
   path:
     description:
@@ -41,6 +44,9 @@ attributes:
     details: The module never changes anything; it runs the same in check mode.
   diff_mode:
     support: none
+  action:
+    support: full
+    description: An action plugin runs the module and hides its result when the spec's proxy URLs hold credentials.
   platform:
     platforms: posix
 notes:
@@ -176,9 +182,28 @@ errors:
       type: str
 """
 
+import json
+import re
+
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import HAS_YAML, SpecError, load_spec
+
+# the user information of a URL (``user:password@``) in the inline spec, whatever its form (text or objects)
+_USERINFO = re.compile(r'://([^/?#@\s"\']+)@')
+
+
+def _inline_userinfo(data):
+    """The ``user:password`` (and the password) of every URL of the inline spec: masked if the spec is refused."""
+    if data is None:
+        return []
+    text = data if isinstance(data, str) else json.dumps(data, default=str)
+    found = set()
+    for userinfo in _USERINFO.findall(text):
+        found.add(userinfo)
+        if ':' in userinfo and userinfo.split(':', 1)[1]:
+            found.add(userinfo.split(':', 1)[1])
+    return sorted(found, key=lambda item: -len(item))
 
 
 def main():
@@ -198,6 +223,8 @@ def main():
     try:
         spec = load_spec(path=module.params['path'], data=module.params['data'], warnings=warnings)
     except SpecError as exc:
+        # the invocation (the inline spec) and the messages of a refused spec never show a proxy's credentials
+        module.no_log_values.update(_inline_userinfo(module.params['data']))
         for warning in exc.warnings:
             module.warn(str(warning))
         module.fail_json(msg=str(exc), errors=[e.to_dict() for e in exc.errors])

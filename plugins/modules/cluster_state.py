@@ -73,10 +73,14 @@ stored_keys:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, cluster_folder, cluster_root, read_file
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import state
+
+# a Secret holds at most 1 MiB: a larger kubeconfig could not be stored anyway
+MAX_KUBECONFIG_BYTES = 1024 * 1024
 
 
 def main():
@@ -93,11 +97,14 @@ def main():
     p = module.params
     data = {}
     if p['kubeconfig_path']:
+        path = p['kubeconfig_path']
+        # a regular file only (a FIFO never blocks), bounded (common/files.py); in a cluster's folder
+        # (<root>/<name>/<name>-eks-a-cluster.kubeconfig, which the collection writes) no link is followed
+        root = cluster_root(path) if cluster_folder(path) else None
         try:
-            with open(p['kubeconfig_path'], 'rb') as handle:
-                data['kubeconfig'] = handle.read()
-        except (IOError, OSError) as exc:
-            module.fail_json(msg='cannot read the kubeconfig to store, %s: %s' % (p['kubeconfig_path'], exc.strerror or exc))
+            data['kubeconfig'] = read_file(path, limit=MAX_KUBECONFIG_BYTES, root=root)
+        except FileError as exc:
+            module.fail_json(msg='cannot read the kubeconfig to store: %s' % exc.message, path=exc.path)
     if p['spec_data']:
         data['spec'] = p['spec_data'].encode('utf-8')
     where = '%s/%s' % (p['namespace'], state.secret_name(p['name']))

@@ -130,6 +130,7 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import clusterctl
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context as cluster_context
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, lock_for
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, PrivateDir, Tool, module_runner
@@ -182,7 +183,10 @@ def main():
             result["changed"] = True
             if not module.check_mode:
                 try:
-                    config_path, dummy = clusterctl.build_repository(vb, p["repository_dir"], p["infrastructure"], p["external_etcd"])
+                    # one run at a time writes a cluster's folder (common/files.py cluster_lock), as capi_manifests does
+                    with lock_for(p["repository_dir"], what="eksa.anywhere.clusterctl_init"):
+                        config_path, dummy = clusterctl.build_repository(vb, p["repository_dir"], p["infrastructure"],
+                                                                         p["external_etcd"])
                     tool = Tool("clusterctl", module_runner(module), p["binary_path"],
                                 env={"CLUSTERCTL_DISABLE_VERSIONCHECK": "true"})
                     kubeconfig = private.write_kubeconfig(conn)
@@ -192,6 +196,8 @@ def main():
                     result["stdout"] = tool.run(args, env=env)
                 except clusterctl.ClusterctlError as exc:
                     module.fail_json(msg=str(exc), **result)
+                except FileError as exc:
+                    module.fail_json(msg="cannot write the clusterctl repository: %s" % exc.message, path=exc.path, **result)
                 except CliError as exc:
                     fail_cli(module, exc, **result)
         if p["wait"] and not module.check_mode:

@@ -128,10 +128,12 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools import kind
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import layout
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.context import REGISTRY_VARIABLES, layout
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import fail_cli, require_libs
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.registry_mirror import MirrorError
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, chmod_file, write_file, write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
+    FileError, chmod_file, cluster_lock, write_file, write_private,
+)
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 from ansible_collections.eksa.anywhere.plugins.module_utils.tools.cli import CliError, Tool, module_runner
 
@@ -211,8 +213,9 @@ def main():
             existing_kubeconfig=dict(type="path"),
             binary_path=dict(type="path"),
             wait_timeout=dict(type="int", default=300),
-            registry_username=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_USERNAME"])),
-            registry_password=dict(type="str", no_log=True, fallback=(env_fallback, ["REGISTRY_PASSWORD"])),
+            # EKS Anywhere's variables, named by the cluster context's table (spec/context.py), as vsphere/args.py does
+            registry_username=dict(type="str", no_log=True, fallback=(env_fallback, list(REGISTRY_VARIABLES["username"]))),
+            registry_password=dict(type="str", no_log=True, fallback=(env_fallback, list(REGISTRY_VARIABLES["password"]))),
         ),
         supports_check_mode=True,
     )
@@ -282,11 +285,14 @@ def main():
         if not module.check_mode:
             config_path = paths["kind_config"]
             try:  # <output_dir>/<name>/generated/: folders 0700 and no link followed (common/files.py)
-                # may hold the mirror's credentials
-                write_private(config_path, yaml.safe_dump(config, default_flow_style=False), root=p["output_dir"])
-                for rel, content in sorted(kind.certs_files(p["spec"]).items()):
-                    # read by the node's containerd (no secret: hosts.toml and the CA)
-                    write_file(os.path.join(certs_dir, rel), content, mode=0o644, dir_mode=0o755, root=p["output_dir"])
+                # one run at a time writes a cluster's folder, as capi_manifests does
+                with cluster_lock(paths["dir"], root=p["output_dir"], what="eksa.anywhere.kind_bootstrap"):
+                    # may hold the mirror's credentials
+                    write_private(config_path, yaml.safe_dump(config, default_flow_style=False), root=p["output_dir"])
+                    for rel, content in sorted(kind.certs_files(p["spec"]).items()):
+                        # read by the node's containerd (no secret: hosts.toml and the CA): kind-certs.d and below
+                        # 0755, <name> and generated (the root here, made 0700 just above) keep their 0700
+                        write_file(os.path.join(certs_dir, rel), content, mode=0o644, dir_mode=0o755, root=paths["generated"])
             except FileError as exc:
                 module.fail_json(msg="cannot write the kind config: %s" % exc.message, **result)
             args = kind.create_args(name, p["node_image"], config_path, kubeconfig, wait="%ds" % p["wait_timeout"])

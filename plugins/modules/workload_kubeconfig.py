@@ -67,7 +67,9 @@ from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, file_mode, read_file, write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
+    FileError, file_mode, lock_for, read_file, write_private,
+)
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
 try:
@@ -106,10 +108,12 @@ def main():
         # <output_dir>/<cluster>/<file>: no link followed below <output_dir>; folders 0700, the kubeconfig 0600
         root = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
         try:
-            old = read_file(dest, limit=16 * 1024 * 1024, root=root, missing_ok=True)
-            changed = old != content or file_mode(dest) != 0o600
-            if changed and not module.check_mode:
-                write_private(dest, content, root=root)
+            # one run at a time writes a cluster's folder (common/files.py cluster_lock), as capi_manifests does
+            with lock_for(dest, what="eksa.anywhere.workload_kubeconfig", check_mode=module.check_mode):
+                old = read_file(dest, limit=16 * 1024 * 1024, root=root, missing_ok=True)
+                changed = old != content or file_mode(dest) != 0o600
+                if changed and not module.check_mode:
+                    write_private(dest, content, root=root)
         except FileError as exc:
             module.fail_json(msg="cannot write the kubeconfig: %s" % exc.message, dest=dest)
         module.exit_json(changed=changed, dest=dest, server=server)

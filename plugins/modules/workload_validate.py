@@ -91,6 +91,7 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_suppor
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import workload
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.model import proxy_credentials
 
 
 def main():
@@ -100,6 +101,8 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
+    # credentials in the spec's proxy URLs are masked in every output of this module (invocation, results, errors)
+    module.no_log_values.update(proxy_credentials(p["spec"] or {}))
     cluster = (p["spec"] or {}).get("cluster")
     if not isinstance(cluster, dict) or not (cluster.get("metadata") or {}).get("name"):
         module.fail_json(msg="spec must be the normalized spec (the spec returned by eksa.anywhere.cluster_context)")

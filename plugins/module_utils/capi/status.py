@@ -13,11 +13,12 @@ __metaclass__ = type
 import time
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.running import CAPI_API_VERSION, SYSTEM_NAMESPACE
 
-CAPI = "cluster.x-k8s.io/v1beta2"
+CAPI = CAPI_API_VERSION
 KCP = "controlplane.cluster.x-k8s.io/v1beta2"
 ETCD = "etcdcluster.cluster.x-k8s.io/v1beta1"
-NAMESPACE = "eksa-system"
+NAMESPACE = SYSTEM_NAMESPACE
 PHASES = ("etcd", "control-plane", "workers")
 
 # what a cluster is made of: the kinds clusterctl move carries, and diagnostics collect

@@ -13,7 +13,8 @@
   is refused.
 * Reading (a spec, a bundle, the previous content shown in a diff) opens the file with ``O_NONBLOCK`` (a FIFO never
   blocks), refuses anything that is not a regular file, and reads at most a given number of bytes.
-* :func:`cluster_lock` serializes the runs that write one cluster's folder (``fcntl`` on a lock file inside it).
+* :func:`cluster_lock` serializes the runs that write one cluster's folder (``fcntl`` on a lock file inside it);
+  :func:`lock_for` takes it for a path in a cluster's tree (:func:`cluster_folder`), and none for another path.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -357,14 +358,54 @@ def chmod_file(path, mode=SECRET_MODE):
     return True
 
 
+def _cluster_index(parts):
+    """The index of ``<cluster>`` in the components of an absolute path in a cluster's tree, else None.
+
+    A cluster's tree (spec/context.py ``layout``): ``<root>/<cluster>/generated/...`` and the files
+    ``<root>/<cluster>/<cluster>-eks-a-cluster.*`` (its kubeconfig and spec).
+    """
+    if 'generated' in parts:
+        index = len(parts) - 1 - parts[::-1].index('generated')
+        if index >= 2:
+            return index - 1
+    if len(parts) >= 3 and parts[-2] and parts[-1].startswith(parts[-2] + '-eks-a-cluster.'):
+        return len(parts) - 2
+    return None
+
+
 def cluster_root(path):
-    """The trusted folder of a path in a cluster's tree: the parent of ``<cluster>`` in ``<root>/<cluster>/generated/...``.
+    """The trusted folder of a path in a cluster's tree: the parent of ``<cluster>`` in ``<root>/<cluster>/generated/...``
+    or ``<root>/<cluster>/<cluster>-eks-a-cluster.kubeconfig``.
 
     Below it no link is followed.  For a path outside such a tree, its own folder.
     """
     parts = os.path.abspath(path).split(os.sep)
-    if 'generated' in parts:
-        index = len(parts) - 1 - parts[::-1].index('generated')
-        if index >= 2:
-            return os.sep.join(parts[:index - 1]) or os.sep
+    index = _cluster_index(parts)
+    if index is not None:
+        return os.sep.join(parts[:index]) or os.sep
     return os.path.dirname(os.path.abspath(path))
+
+
+def cluster_folder(path):
+    """The ``<cluster>`` folder of a path in a cluster's tree (see :func:`cluster_root`), else None."""
+    parts = os.path.abspath(path).split(os.sep)
+    index = _cluster_index(parts)
+    return os.sep.join(parts[:index + 1]) if index is not None else None
+
+
+class _NoLock(object):
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        return False
+
+
+def lock_for(path, what='a run', timeout=None, check_mode=False):
+    """``with lock_for(path, what):`` holds :class:`cluster_lock` of the cluster folder ``path`` is in (trusted root:
+    the folder above it, as capi_manifests takes it); a path outside a cluster's tree, or check mode (which writes
+    nothing, not even the lock file), takes no lock."""
+    folder = cluster_folder(path)
+    if folder is None or check_mode:
+        return _NoLock()
+    return cluster_lock(folder, root=os.path.dirname(folder), what=what, timeout=timeout)

@@ -19,7 +19,7 @@ except ImportError:  # pragma: no cover
     HAS_YAML = False
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.yaml_support import SAFE_LOADER, yaml_error_message
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import waiter
 

@@ -60,7 +60,7 @@ except ImportError as _exc:  # pragma: no cover - reported by the modules
     _LoaderBase = object
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
-from ansible_collections.eksa.anywhere.plugins.module_utils.spec.loader import SAFE_LOADER, yaml_error_message
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.yaml_support import SAFE_LOADER, yaml_error_message
 
 FIELD_MANAGER = "eksa-anywhere"
 CORE_GROUPS = ("", "v1")

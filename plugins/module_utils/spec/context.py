@@ -11,7 +11,9 @@ It owns the three things the phases must not each work out again:
   CA), the versionsBundle and the release values of the cluster's and each worker group's Kubernetes version, with
   relative and ``embed:///`` references resolved against the manifest and remote component manifests downloaded once;
 * ``vsphere_credentials(...)``: the vSphere credentials - the option, then EKS Anywhere's ``EKSA_VSPHERE_*``
-  variables, then AWX's ``VMWARE_*`` ones (the only place of the collection that reads them from the environment).
+  variables, then AWX's ``VMWARE_*`` ones; ``registry_credentials(...)``: a registry mirror's, the option then
+  ``REGISTRY_USERNAME`` / ``REGISTRY_PASSWORD`` (the only place of the collection that reads credentials from the
+  environment, with the Kubernetes client's ``K8S_AUTH_*``).
 
 Independent of AnsibleModule; imports only ``spec.bundles`` and ``common.files``.
 """
@@ -24,7 +26,9 @@ import hashlib
 import os
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec import bundles as _bundles
-from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import write_private
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
+    FileError, cluster_root, file_mode, read_file, write_private,
+)
 
 BundleError = _bundles.BundleError
 HAS_YAML = _bundles.HAS_YAML
@@ -45,6 +49,11 @@ CREDENTIAL_VARIABLES = {
     'cp_username': ('EKSA_VSPHERE_CP_USERNAME',),
     'cp_password': ('EKSA_VSPHERE_CP_PASSWORD',),
     'hostname': ('VMWARE_HOST',),
+}
+# option -> EKS Anywhere's variable of an authenticated registry mirror's credentials
+REGISTRY_VARIABLES = {
+    'username': ('REGISTRY_USERNAME',),
+    'password': ('REGISTRY_PASSWORD',),
 }
 
 
@@ -96,6 +105,15 @@ def vsphere_credentials(username=None, password=None, cp_username=None, cp_passw
                          '(or unset EKSA_VSPHERE_CP_USERNAME to use the main user)' % cp_user)
     return {'username': user or '', 'password': pwd or '', 'cp_username': cp_user or '', 'cp_password': cp_pwd or '',
             'source': user_src or ''}
+
+
+def registry_credentials(username=None, password=None, environ=None):
+    """{username, password} of an authenticated registry mirror: each from the option, else EKS Anywhere's
+    ``REGISTRY_USERNAME`` / ``REGISTRY_PASSWORD`` (None when neither is set)."""
+    environ = os.environ if environ is None else environ
+    user, dummy = _first(username, REGISTRY_VARIABLES['username'], environ)
+    pwd, dummy = _first(password, REGISTRY_VARIABLES['password'], environ)
+    return {'username': user, 'password': pwd}
 
 
 def vsphere_hostname(option=None, spec_server=None, environ=None):
@@ -154,14 +172,16 @@ def kubernetes_versions(spec):
 
 
 def resolve_release(bundle, versions, cache_dir=None, ca_path=None, validate_certs=True, timeout=30, check_mode=False,
-                    with_release=True):
+                    with_release=True, root=None):
     """Read the Bundles manifest once and resolve what the create needs of each Kubernetes version.
 
     Returns ``{'versions_bundles': {version: versionsBundle (references absolute)}, 'releases': {version: release values},
     'eksd_releases': {kubeVersion: EKS-D release name, for every version of the manifest}, 'kube_versions': [...],
     'source': bundle, 'downloaded': [urls]}``.  Remote component manifests are downloaded once into ``cache_dir``
-    (files 0600; not in check mode, where their URLs are kept).  ``with_release=False`` skips the EKS-D manifests
-    (``releases`` is then empty).
+    (files 0600, folders 0700 whatever the umask; not in check mode, where their URLs are kept) through
+    ``common.files``: below ``root`` (the output folder; default: the folder above ``<cluster>`` when ``cache_dir`` is in
+    a cluster's ``<cluster>/generated/`` tree) no link is followed, so a link planted at ``<cluster>/generated`` is
+    refused (BundleError naming it).  ``with_release=False`` skips the EKS-D manifests (``releases`` is then empty).
     """
     doc, base = _bundles.load_bundles(bundle, timeout=timeout, ca_path=ca_path, validate_certs=validate_certs)
     downloaded = {}
@@ -171,14 +191,13 @@ def resolve_release(bundle, versions, cache_dir=None, ca_path=None, validate_cer
             return url
         path = os.path.join(cache_dir, _cache_name(url))
         data = _bundles.download(url, 'manifest', timeout, ca_path, validate_certs)
-        if not os.path.isdir(cache_dir):
-            os.makedirs(cache_dir, 0o700)
-        current = None
-        if os.path.isfile(path):
-            with open(path, 'rb') as handle:
-                current = handle.read()
-        if current != data:
-            write_private(path, data)
+        trusted = root or cluster_root(path)
+        try:
+            current = read_file(path, limit=_bundles.MAX_BUNDLE_BYTES, root=trusted, missing_ok=True)
+            if current != data or file_mode(path) != 0o600:
+                write_private(path, data, root=trusted)  # creates the missing folders 0700, never through a link
+        except FileError as exc:
+            raise BundleError('cannot keep the downloaded manifest %s: %s' % (url, exc.message))
         return path
 
     out = {'source': bundle if isinstance(bundle, str) else 'inline', 'versions_bundles': {}, 'releases': {},

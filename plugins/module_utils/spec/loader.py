@@ -23,17 +23,15 @@ import re
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import FileError, read_file
 
+# the one YAML loader and error report of the collection (common/yaml_support.py), re-exported for the spec model
+from ansible_collections.eksa.anywhere.plugins.module_utils.common.yaml_support import (  # noqa: F401  pylint: disable=unused-import
+    HAS_YAML, SAFE_LOADER, YAML_IMPORT_ERROR, yaml_error_message,
+)
+
 try:
     import yaml
-    HAS_YAML = True
-    YAML_IMPORT_ERROR = None
-    # the C loader when libyaml is there: every YAML read of the collection goes through it
-    SAFE_LOADER = getattr(yaml, 'CSafeLoader', yaml.SafeLoader)
-except ImportError as exc:  # pragma: no cover - exercised by import sanity only
-    HAS_YAML = False
-    YAML_IMPORT_ERROR = exc
+except ImportError:  # pragma: no cover - HAS_YAML says so
     yaml = None
-    SAFE_LOADER = object
 
 MAX_SPEC_BYTES = 8 * 1024 * 1024
 MAX_DOCUMENTS = 1000
@@ -147,19 +145,6 @@ if HAS_YAML:
     _SpecLoader.add_constructor('tag:yaml.org,2002:pairs', _SpecLoader.construct_yaml_seq)
 else:  # pragma: no cover
     _SpecLoader = None
-
-
-def yaml_error_message(exc):
-    """(message, line) of a YAML error: where and what, never the offending text (it may be a secret)."""
-    mark = getattr(exc, 'problem_mark', None) or getattr(exc, 'context_mark', None)
-    parts = [p for p in (getattr(exc, 'context', None), getattr(exc, 'problem', None)) if p]
-    text = '; '.join(parts) if parts else str(exc).splitlines()[0]
-    line = mark.line + 1 if mark is not None else None
-    if line is not None:
-        text = 'malformed YAML at line %d, column %d: %s' % (line, mark.column + 1, text)
-    else:
-        text = 'malformed YAML: %s' % text
-    return text, line
 
 
 def read_source(path, limit=MAX_SPEC_BYTES):

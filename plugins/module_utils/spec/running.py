@@ -13,6 +13,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 API_VERSION = 'anywhere.eks.amazonaws.com/v1alpha1'
+# the Cluster API objects EKS Anywhere manages, and their namespace (capi/status.py re-exports them as CAPI, NAMESPACE)
+CAPI_API_VERSION = 'cluster.x-k8s.io/v1beta2'
+SYSTEM_NAMESPACE = 'eksa-system'
 
 __all__ = ["RunningSpecError", "read_running_objects", "referenced", "strip_object"]
 

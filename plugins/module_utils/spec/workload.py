@@ -26,8 +26,9 @@ Cluster there names the same management cluster) is not a conflict: the create r
 from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
-from ansible_collections.eksa.anywhere.plugins.module_utils.capi.status import CAPI, NAMESPACE
 from ansible_collections.eksa.anywhere.plugins.module_utils.spec.running import API_VERSION as EKSA
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.running import CAPI_API_VERSION as CAPI
+from ansible_collections.eksa.anywhere.plugins.module_utils.spec.running import SYSTEM_NAMESPACE as NAMESPACE
 
 __all__ = ['PASS', 'FAIL', 'check_create', 'compare_versions', 'eksa_release_name', 'management_name', 'is_workload']
 

@@ -295,3 +295,29 @@ def test_concurrent_run_fails_naming_the_holder(spec, tmp_path, monkeypatch):
     assert not (tmp_path / 'test' / 'generated').exists()
     again = run(args(spec, tmp_path))
     assert not again.get('failed') and again['changed']
+
+
+def test_credentials_are_the_cluster_contexts(monkeypatch):
+    """The plugin asks spec/context.py (one variable table, one order); a cloud provider user without a password is
+    a RenderError naming the field."""
+    from ansible_collections.eksa.anywhere.plugins.action import capi_manifests as plugin
+    from ansible_collections.eksa.anywhere.plugins.module_utils.capi import render as capi_render
+    from ansible_collections.eksa.anywhere.plugins.module_utils.spec import context
+    asked = []
+    real = context.vsphere_credentials
+
+    def spy(*args, **kwargs):
+        asked.append(args)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(context, 'vsphere_credentials', spy)
+    for name in ('EKSA_VSPHERE_USERNAME', 'EKSA_VSPHERE_PASSWORD', 'REGISTRY_USERNAME', 'REGISTRY_PASSWORD'):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv('VMWARE_USER', 'awx-user')
+    monkeypatch.setenv('VMWARE_PASSWORD', 'awx-pass')
+    creds, registry = plugin.resolve_credentials({'credentials': None})
+    assert asked and (creds['username'], creds['password']) == ('awx-user', 'awx-pass')
+    assert registry == {'username': None, 'password': None}
+    monkeypatch.setenv('EKSA_VSPHERE_CP_USERNAME', 'cp-user')
+    with pytest.raises(capi_render.RenderError) as err:
+        plugin.resolve_credentials({'credentials': None})
+    assert err.value.field == 'credentials.cp_password'

@@ -129,3 +129,68 @@ def test_check_mode_downloads_nothing(bundle_dir, monkeypatch):
 def test_unknown_version_names_those_offered(bundle_dir):
     with pytest.raises(bundles.BundleError, match="1.32, 1.33"):
         context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.29"])
+
+
+def _fake_download(monkeypatch, data=b"kind: ConfigMap\n"):
+    monkeypatch.setattr(bundles, "download", lambda url, what, timeout=30, ca_path=None, validate_certs=True: data)
+
+
+def test_download_cache_private_whatever_the_umask(bundle_dir, monkeypatch):
+    """The cache folders are 0700 and the files 0600 whatever the umask (common/files.py, not os.makedirs)."""
+    _fake_download(monkeypatch)
+    out = bundle_dir / "out"
+    paths = context.layout(str(out), "mgmt")
+    old = os.umask(0)
+    try:
+        got = context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"],
+                                      root=str(out))
+    finally:
+        os.umask(old)
+    local = got["versions_bundles"]["1.33"]["cilium"]["manifest"]["uri"]
+    for folder in (out / "mgmt", out / "mgmt" / "generated", out / "mgmt" / "generated" / "bundle"):
+        assert os.stat(str(folder)).st_mode & 0o777 == 0o700, folder
+    assert os.stat(local).st_mode & 0o777 == 0o600
+    # a cached file another program left readable is made private again
+    os.chmod(local, 0o644)
+    context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"], root=str(out))
+    assert os.stat(local).st_mode & 0o777 == 0o600
+
+
+def test_download_cache_refuses_a_link_at_generated(bundle_dir, monkeypatch):
+    """A link planted at <name>/generated is refused with an error naming it; its target is left untouched."""
+    _fake_download(monkeypatch)
+    out = bundle_dir / "out"
+    elsewhere = bundle_dir / "elsewhere"
+    elsewhere.mkdir()
+    (out / "mgmt").mkdir(parents=True)
+    os.symlink(str(elsewhere), str(out / "mgmt" / "generated"))
+    paths = context.layout(str(out), "mgmt")
+    with pytest.raises(bundles.BundleError) as err:
+        context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"],
+                                root=str(out))
+    assert str(out / "mgmt" / "generated") in err.value.message and "symbolic link" in err.value.message
+    assert os.listdir(str(elsewhere)) == []
+    # without an explicit root, the cluster's tree is still recognised: the same refusal
+    with pytest.raises(bundles.BundleError, match="symbolic link"):
+        context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"])
+    assert os.listdir(str(elsewhere)) == []
+
+
+def test_download_cache_never_reads_or_writes_through_a_link_at_the_file(bundle_dir, monkeypatch):
+    _fake_download(monkeypatch)
+    out = bundle_dir / "out"
+    paths = context.layout(str(out), "mgmt")
+    target = bundle_dir / "target.yaml"
+    target.write_bytes(b"kind: ConfigMap\n")
+    os.makedirs(paths["bundle_cache"])
+    os.symlink(str(target), os.path.join(paths["bundle_cache"], context._cache_name("https://example.test/cilium.yaml")))
+    with pytest.raises(bundles.BundleError, match="symbolic link"):
+        context.resolve_release(str(bundle_dir / "bundles.yaml"), ["1.33"], cache_dir=paths["bundle_cache"],
+                                root=str(out))
+
+
+def test_registry_credentials_option_then_environment():
+    env = {"REGISTRY_USERNAME": "ru", "REGISTRY_PASSWORD": "rp"}
+    assert context.registry_credentials(environ=env) == {"username": "ru", "password": "rp"}
+    assert context.registry_credentials("opt", None, environ=env) == {"username": "opt", "password": "rp"}
+    assert context.registry_credentials(environ={}) == {"username": None, "password": None}

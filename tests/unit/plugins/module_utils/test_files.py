@@ -175,3 +175,32 @@ def test_cluster_lock_waits_for_the_holder(tmp_path):
         order.append("second")
     t.join()
     assert order == ["first-start", "first-end", "second"]
+
+
+def test_cluster_root_and_folder_of_the_cluster_tree():
+    """<root>/<cluster>/generated/... and <root>/<cluster>/<cluster>-eks-a-cluster.* are a cluster's tree; nothing else."""
+    assert _files.cluster_root("/out/mgmt/generated/clusterctl/clusterctl.yaml") == "/out"
+    assert _files.cluster_folder("/out/mgmt/generated/clusterctl/clusterctl.yaml") == "/out/mgmt"
+    assert _files.cluster_root("/out/mgmt/mgmt-eks-a-cluster.kubeconfig") == "/out"
+    assert _files.cluster_folder("/out/mgmt/mgmt-eks-a-cluster.yaml") == "/out/mgmt"
+    assert _files.cluster_folder("/mgmt/mgmt-eks-a-cluster.kubeconfig") == "/mgmt"
+    assert _files.cluster_root("/mgmt/mgmt-eks-a-cluster.kubeconfig") == "/"
+    for other in ("/home/u/.kube/config", "/out/mgmt/other-eks-a-cluster.kubeconfig", "/tmp/w01.kubeconfig"):
+        assert _files.cluster_folder(other) is None
+        assert _files.cluster_root(other) == os.path.dirname(other)
+
+
+def test_lock_for_locks_the_cluster_folder_only(tmp_path):
+    folder = tmp_path / "mgmt"
+    with _files.lock_for(str(folder / "mgmt-eks-a-cluster.kubeconfig"), what="first"):
+        assert mode(folder) == 0o700 and (folder / _files.LOCK_NAME).exists()
+        with pytest.raises(_files.FileError) as err:
+            with _files.lock_for(str(folder / "generated" / "x.yaml"), what="second", timeout=0):
+                pass
+        assert "pid %d (first" % os.getpid() in err.value.message
+        with _files.lock_for(str(folder / "generated" / "x.yaml"), check_mode=True):  # check mode writes nothing
+            pass
+    plain = tmp_path / "elsewhere"
+    with _files.lock_for(str(plain / "w01.kubeconfig"), what="no cluster tree"):
+        pass
+    assert not plain.exists()
