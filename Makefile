@@ -83,8 +83,9 @@ demo-workload: venv collection-tree lab-up ## after make demo: a workload cluste
 
 .PHONY: demo-day2
 demo-day2: demo ## day 2 on the demo cluster: upgrade 1.33 -> 1.34, scale workers 2 -> 3 -> 1, delete (EKS Anywhere's lines)
-	eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
-	  && cd "$(ROOT)" && $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo_day2.yml \
+	@echo "ansible-playbook playbooks/demo_day2.yml -e demo_dir=$(DEMO_DIR) -e demo_cluster_name=$(DEMO_CLUSTER)  (stdout callback $(DEMO_CALLBACK))"
+	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && ANSIBLE_STDOUT_CALLBACK="$(DEMO_CALLBACK)" $(VENV_BIN)/ansible-playbook -i inventories/localhost/hosts.yml playbooks/demo_day2.yml \
 	  -e demo_dir="$(DEMO_DIR)" -e demo_cluster_name="$(DEMO_CLUSTER)"
 
 # ---------------------------------------------------------------------------- gates

@@ -20,25 +20,26 @@ from ansible_collections.eksa.anywhere.plugins.module_utils.capi._nodes import c
 DOCKER_CERT_SANS = ['localhost', '127.0.0.1', '0.0.0.0', 'host.docker.internal']
 AUDIT_POLICY = '/etc/kubernetes/audit-policy.yaml'
 ENCRYPTION_CONFIG = '/etc/kubernetes/enc/encryption-config.yaml'
-KMS_V2_MINOR = 29          # Kubernetes 1.29+: KMS v2 (GA), which takes no cachesize
+# EKS Anywhere v0.26 (pkg/providers/common GenerateKMSEncryptionConfiguration) writes every KMS provider as KMS v1
+# with its cache size, whatever the Kubernetes version: the same file is rendered here.
+KMS_API_VERSION = 'v1'
 DEFAULT_KMS_CACHE_SIZE = 1000
 DEFAULT_KMS_TIMEOUT = '3s'
 
 
-def encryption_config(encryption, kube_version):
-    """The API server's EncryptionConfiguration for spec.etcdEncryption: each KMS provider, then identity (so data
-    written before encryption stays readable); KMS v2 on Kubernetes 1.29+, v1 with its cache size before."""
-    v2 = int(str(kube_version).split('.')[1]) >= KMS_V2_MINOR
+def encryption_config(encryption):
+    """The API server's EncryptionConfiguration for spec.etcdEncryption, as EKS Anywhere renders it: each KMS provider
+    (``apiVersion: v1``, cachesize default 1000, timeout default 3s, for every Kubernetes version), then identity (so
+    data written before encryption stays readable)."""
     resources = []
     for config in encryption:
         providers = []
         for provider in config.get('providers') or []:
             kms = provider['kms']
-            item = {'apiVersion': 'v2' if v2 else 'v1', 'name': kms['name'], 'endpoint': kms['socketListenAddress'],
-                    'timeout': kms.get('timeout') or DEFAULT_KMS_TIMEOUT}
-            if not v2:
-                item['cachesize'] = DEFAULT_KMS_CACHE_SIZE if kms.get('cachesize') is None else kms['cachesize']
-            providers.append({'kms': item})
+            providers.append({'kms': {
+                'apiVersion': KMS_API_VERSION, 'name': kms['name'], 'endpoint': kms['socketListenAddress'],
+                'cachesize': DEFAULT_KMS_CACHE_SIZE if kms.get('cachesize') is None else kms['cachesize'],
+                'timeout': kms.get('timeout') or DEFAULT_KMS_TIMEOUT}})
         providers.append({'identity': {}})
         resources.append({'resources': list(config.get('resources') or []), 'providers': providers})
     return {'apiVersion': 'apiserver.config.k8s.io/v1', 'kind': 'EncryptionConfiguration', 'resources': resources}
@@ -49,7 +50,7 @@ def _encryption(cspec):
     encryption = cspec.get('etcdEncryption')
     if not encryption:
         return None, [], []
-    content = dump_plain(encryption_config(encryption, cspec.get('kubernetesVersion')))
+    content = dump_plain(encryption_config(encryption))
     volumes = [{'hostPath': ENCRYPTION_CONFIG, 'mountPath': ENCRYPTION_CONFIG, 'name': 'encryption-config',
                 'pathType': 'File', 'readOnly': True}]
     sockets = []

@@ -398,6 +398,7 @@ def validate_cluster(cluster, provider, rep, idx):
     _validate_endpoint(spec, provider, rep)
     _validate_machine_group_refs(spec, provider, rep, idx)
     _validate_control_plane_count(spec, provider, rep)
+    _warn_skip_admission(spec, rep)
     _validate_worker_node_groups(cluster, provider, rep)
     _validate_networking(spec, provider, rep)
     _validate_gitops(spec, rep, idx)
@@ -474,6 +475,18 @@ def _validate_control_plane_count(spec, provider, rep):
         rep.error(path, 'control plane node count cannot be an even number (%d) with stacked etcd; use an odd count such as 3 or 5' % count)
     elif count not in (3, 5) and provider != 'docker':
         rep.warn(path, 'The recommended number of control plane nodes is 3 or 5')
+
+
+SKIP_ADMISSION_NOT_RENDERED = (
+    'skipAdmissionForSystemResources is not rendered by this collection: EKS Anywhere writes its admission plugin '
+    'exclusion rules (/etc/kubernetes/admission-plugin-exclusion-rules.json, the EKS_PATCH_EXCLUSION_RULES_FILE '
+    'environment variable of kube-apiserver and the file\'s volume); here admission webhooks still apply to system '
+    'resources')
+
+
+def _warn_skip_admission(spec, rep):
+    if get(spec, 'controlPlaneConfiguration', 'skipAdmissionForSystemResources') is True:
+        rep.warn('spec.controlPlaneConfiguration.skipAdmissionForSystemResources', SKIP_ADMISSION_NOT_RENDERED)
 
 
 def _validate_worker_node_groups(cluster, provider, rep):

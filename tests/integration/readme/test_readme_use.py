@@ -203,3 +203,38 @@ def test_the_default_callback_shows_the_same_lines(steps):
         assert line in out, line
     assert not re.search(r"TASK \[[^\]]*Installing AddonManager", out)
     assert re.search(r"localhost\s+: ok=\d+\s+changed=0", out), out[-2000:]
+
+
+# The README's day-2 sentence ("the same -e cluster_config=... -e bundle=..."), run as a user would after the create,
+# from the same folder, with the same relative paths: the installed collection's day-2 playbooks resolve them there.
+DAY2_COMMANDS = {
+    "upgrade_check": "ansible-playbook eksa.anywhere.upgrade_cluster -e cluster_config=mgmt.yaml -e bundle=bundles.yaml --check",
+    "delete": "ansible-playbook eksa.anywhere.delete_cluster -e cluster_config=mgmt.yaml -e bundle=bundles.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def day2(lab, installed, user, steps):
+    """After the create (and every test of it, which come first in this file): upgrade --check, then delete."""
+    home, folder = user
+    out = {"upgrade_check": run_line(DAY2_COMMANDS["upgrade_check"], folder, user_env(lab, installed, home))}
+    out["delete"] = run_line(DAY2_COMMANDS["delete"], folder, user_env(lab, installed, home))
+    return out
+
+
+def test_upgrade_check_finds_the_relative_spec_and_bundle(day2, user, installed):
+    home, folder = user
+    result = day2["upgrade_check"]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "does not exist" not in result.stdout + result.stderr
+    assert "Performing setup and validations" in result.stdout
+    assert not list(installed.rglob("mgmt-eks-a-cluster.yaml"))  # nothing written inside the installed collection
+
+
+def test_delete_with_relative_paths_deletes_the_cluster(day2, user, lab):
+    home, folder = user
+    result = day2["delete"]
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
+    assert "does not exist" not in result.stdout + result.stderr
+    assert "🎉 Cluster deleted!" in result.stdout
+    assert lab["LAB_VSPHERE_PASSWORD"] not in result.stdout + result.stderr

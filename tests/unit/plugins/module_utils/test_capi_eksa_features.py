@@ -182,8 +182,9 @@ def test_worker_version_skew_rules():
 
 
 # ------------------------------------------------------------------ etcd encryption
-@pytest.mark.parametrize('version, api, cache', [('1.21', 'v1', 1000), ('1.29', 'v2', None)])
-def test_etcd_encryption_config_file_flag_and_volumes(version, api, cache):
+# EKS Anywhere writes KMS v1 with cachesize for every version (pkg/providers/common/testdata/expected_encryption_config.yaml)
+@pytest.mark.parametrize('version', ['1.21', '1.29'])
+def test_etcd_encryption_config_file_flag_and_volumes(version):
     docs = ubuntu_docs(kubernetesVersion=version, etcdEncryption=[{
         'providers': [{'kms': {'name': 'config1', 'socketListenAddress': 'unix:///var/run/kmsplugin/socket1.sock'}}],
         'resources': ['secrets', 'configmaps']}])
@@ -196,9 +197,8 @@ def test_etcd_encryption_config_file_flag_and_volumes(version, api, cache):
     assert mounts['kms-plugin']['hostPath'] == '/var/run/kmsplugin/'
     config = yaml.safe_load(files_of({'kind': 'KubeadmControlPlane', 'spec': {'kubeadmConfigSpec': kcp}})[
         '/etc/kubernetes/enc/encryption-config.yaml']['content'])
-    kms = {'apiVersion': api, 'name': 'config1', 'endpoint': 'unix:///var/run/kmsplugin/socket1.sock', 'timeout': '3s'}
-    if cache:
-        kms['cachesize'] = cache
+    kms = {'apiVersion': 'v1', 'name': 'config1', 'endpoint': 'unix:///var/run/kmsplugin/socket1.sock', 'cachesize': 1000,
+           'timeout': '3s'}
     assert config == {'apiVersion': 'apiserver.config.k8s.io/v1', 'kind': 'EncryptionConfiguration', 'resources': [
         {'resources': ['secrets', 'configmaps'], 'providers': [{'kms': kms}, {'identity': {}}]}]}
 

@@ -286,6 +286,17 @@ def test_control_plane_count_recommendation_warning():
     assert not any('recommended number' in w for w in warnings)
 
 
+def test_skip_admission_for_system_resources_warns_it_is_not_rendered():
+    objs = vsphere_objects()
+    cluster_spec(objs)['controlPlaneConfiguration']['skipAdmissionForSystemResources'] = True
+    dummy, warnings = load_with_warnings(objs)
+    assert any('skipAdmissionForSystemResources is not rendered' in w and 'admission-plugin-exclusion-rules.json' in w
+               for w in warnings), warnings
+    cluster_spec(objs)['controlPlaneConfiguration']['skipAdmissionForSystemResources'] = False
+    dummy, warnings = load_with_warnings(objs)
+    assert not any('skipAdmissionForSystemResources' in w for w in warnings)
+
+
 @pytest.mark.parametrize('count,fragment', [(0, 'no value set for etcd replicas'), (-1, 'cannot be a negative number'),
                                             (2, 'external etcd count cannot be an even number')])
 def test_external_etcd_count(count, fragment):
