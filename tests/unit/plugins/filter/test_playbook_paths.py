@@ -21,9 +21,8 @@ import yaml
 
 from ansible_collections.eksa.anywhere.plugins.filter.paths import user_path
 
-PLAYBOOKS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))),
-                         'playbooks')
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
+PLAYBOOKS = os.path.join(REPO, 'playbooks')
 PATH_VARS = ('cluster_config', 'bundle', 'bundle_ca_path', 'output_dir', 'dest', 'kubeconfig', 'management_kubeconfig',
              'bootstrap_kubeconfig', 'state_kubeconfig', 'vsphere_ca_path', 'kind_binary', 'clusterctl_binary',
              'report_json', 'report_junit')
@@ -44,12 +43,10 @@ def _strings(node):
         yield node
     elif isinstance(node, dict):
         for value in node.values():
-            for text in _strings(value):
-                yield text
+            yield from _strings(value)
     elif isinstance(node, list):
         for value in node:
-            for text in _strings(value):
-                yield text
+            yield from _strings(value)
 
 
 def _task_strings(tasks):
@@ -58,20 +55,16 @@ def _task_strings(tasks):
             continue  # the input checks test the raw values
         for key in ('block', 'rescue', 'always'):
             if key in task:
-                for text in _task_strings(task[key]):
-                    yield text
+                yield from _task_strings(task[key])
         for key, value in task.items():
             if key not in ('block', 'rescue', 'always', 'when', 'name'):
-                for text in _strings(value):
-                    yield text
+                yield from _strings(value)
 
 
 def _templates(name):
     for play in _load(name):
-        for text in _strings(play.get('vars') or {}):
-            yield text
-        for text in _task_strings(play.get('tasks')):
-            yield text
+        yield from _strings(play.get('vars') or {})
+        yield from _task_strings(play.get('tasks'))
 
 
 def _unresolved(text):
