@@ -78,6 +78,11 @@ def test_nodes_are_told_the_mirror_its_ca_and_credentials(lab, mirrored):
         assert 'server = "https://registry-1.docker.io"' in hub and "/v2/docker-hub" in hub
         spec = obj["spec"]["kubeadmConfigSpec"] if obj["kind"] == "KubeadmControlPlane" else obj["spec"]["template"]["spec"]
         assert "cat /etc/containerd/config_append.toml >> /etc/containerd/config.toml" in spec["preKubeadmCommands"]
+    etcds = [o for o in kube(lab, workload, "get", "etcdadmclusters", "-n", "eksa-system")["items"]
+             if o["metadata"]["name"] == NAME + "-etcd"]
+    assert etcds, "the demo spec has an external etcd"
+    mirror = etcds[0]["spec"]["etcdadmConfigSpec"]["registryMirror"]
+    assert mirror["endpoint"].startswith(HOST) and mirror["caCert"] == ca
     secret = kube(lab, workload, "get", "secret", "registry-credentials", "-n", "eksa-system")
     assert base64.b64decode(secret["data"]["username"]).decode() == USER
 
