@@ -61,14 +61,13 @@ server:
 """
 
 import base64
-import os
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.module_support import k8s_from_module
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.args import k8s_argument_spec
 from ansible_collections.eksa.anywhere.plugins.module_utils.common.files import (
-    FileError, file_mode, lock_for, read_file, write_private,
+    FileError, cluster_root, file_mode, lock_for, read_file, write_private,
 )
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s.client import K8sError
 
@@ -105,8 +104,9 @@ def main():
             module.fail_json(msg="Secret %s/%s does not hold a kubeconfig" % (p["namespace"], secret_name))
         dest = p["dest"]
         changed = True
-        # <output_dir>/<cluster>/<file>: no link followed below <output_dir>; folders 0700, the kubeconfig 0600
-        root = os.path.dirname(os.path.dirname(os.path.abspath(dest)))
+        # <output_dir>/<cluster>/<file>: no link followed below <output_dir>; folders 0700, the kubeconfig 0600.
+        # Elsewhere (e.g. /tmp/x.kubeconfig) the file's own folder is the trusted root: its mode is left alone.
+        root = cluster_root(dest)
         try:
             # one run at a time writes a cluster's folder (common/files.py cluster_lock), as capi_manifests does
             with lock_for(dest, what="eksa.anywhere.workload_kubeconfig", check_mode=module.check_mode):

@@ -128,6 +128,20 @@ def test_workload_kubeconfig_waits_for_the_cluster_lock(run_module, monkeypatch,
     assert not failed and result['changed'] and dest.read_bytes() == KUBECONFIG and mode(dest) == 0o600
 
 
+def test_workload_kubeconfig_outside_a_cluster_tree_leaves_the_folders_above_alone(run_module, monkeypatch, tmp_path):
+    """A dest such as /tmp/x.kubeconfig: its folder's parent (here tmp_path, standing in for /) keeps its mode."""
+    secret = {'data': {'value': base64.b64encode(KUBECONFIG).decode()}}
+    fake_k8s(monkeypatch, workload_kubeconfig, FakeClient({('Secret', 'w01-kubeconfig'): secret}))
+    shared = tmp_path / 'shared'
+    shared.mkdir()
+    os.chmod(str(shared), 0o1777)
+    os.chmod(str(tmp_path), 0o755)
+    dest = shared / 'w01.kubeconfig'
+    result, failed = run_module(workload_kubeconfig, {'name': 'w01', 'dest': str(dest)})
+    assert not failed and dest.read_bytes() == KUBECONFIG and mode(dest) == 0o600
+    assert mode(shared) == 0o1777 and mode(tmp_path) == 0o755
+
+
 # ------------------------------------------------------------------------------------------ cluster_state
 def test_cluster_state_reads_the_kubeconfig_bounded_and_never_through_a_link(run_module, monkeypatch, tmp_path):
     client = FakeClient({('Namespace', 'eksa-anywhere'): {'kind': 'Namespace'}})
