@@ -124,8 +124,13 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 
 # Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
 .PHONY: integration
-integration: venv shared-data ## pytest integration tests in the lab (tests/integration, marker lab)
-	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m "lab and not slow" -q -p no:cacheprovider $(PYTEST_COLOR)
+# make test's lab is its own (TEST_LAB_STATE), started clean and stopped at the end: the demo's lab and its clusters
+# are never touched, and clusters a previous test run left cannot meet the tests (`make demo` and `make test` in
+# either order). The pytest fixture starts the lab when it is down and stops what it started.
+TEST_LAB_STATE ?= $(or $(TMPDIR),/tmp)/eksa-anywhere-lab-test
+integration: venv shared-data ## pytest integration tests in a lab of their own (tests/integration, marker lab)
+	export LAB_STATE_DIR="$(TEST_LAB_STATE)" && $(LAB_CLI) down >/dev/null \
+	  && cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m "lab and not slow" -q -p no:cacheprovider $(PYTEST_COLOR) $(INTEGRATION_ARGS)
 
 .PHONY: integration-all
 integration-all: venv shared-data ## every integration test, the slow ones too (more kill points of the create)
@@ -135,10 +140,12 @@ integration-all: venv shared-data ## every integration test, the slow ones too (
 # them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario, a version
 # upgrade of a created cluster is `upgrade_cluster` (make molecule-upgrade).
 .PHONY: molecule
-molecule: venv collection-tree lab-up ## molecule test of the create workflow against the lab
+molecule: venv collection-tree ## molecule test of the create workflow in a lab of its own (started clean, stopped after)
 	@echo "molecule test -s default  (extensions/molecule/default: the create workflow in the lab)"
-	@eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
-	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default
+	@export LAB_STATE_DIR="$(TEST_LAB_STATE)" && $(LAB_CLI) down >/dev/null && $(LAB_CLI) up >/dev/null \
+	  && eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
+	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default; \
+	  rc=$$?; LAB_STATE_DIR="$(TEST_LAB_STATE)" $(LAB_CLI) down >/dev/null; exit $$rc
 
 .PHONY: molecule-upgrade
 molecule-upgrade: venv collection-tree lab-up ## molecule test of the upgrade workflow (create, upgrade 1.33 -> 1.34, idempotence) against the lab
