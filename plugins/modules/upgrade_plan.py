@@ -54,11 +54,19 @@ options:
   previous:
     description:
       - The Cluster API objects the cluster runs with (a directory of manifests, a file, or a list of objects).
-      - Defaults to C(<output_dir>/<cluster>/generated), where create and upgrade write them.
+      - When omitted, they are read from the cluster's state Secret C(<state_namespace>/<cluster>-eksa-anywhere-state)
+        on the management cluster (O(kubeconfig)), where create and upgrade keep them (M(eksa.anywhere.cluster_state)),
+        so that a job in a new folder plans exactly as the create's folder would; a cluster without that Secret (made
+        by an earlier version) falls back to C(<output_dir>/<cluster>/generated), where create and upgrade write them.
     type: raw
   output_dir:
     description: The folder holding C(<cluster>/generated); defaults to the current folder.
     type: path
+  state_namespace:
+    description: The namespace of the cluster's state Secret on the management cluster.
+    type: str
+    default: eksa-anywhere
+    version_added: 0.3.0
   fail_on_problems:
     description: Fail when a validation refuses the new spec (the problems are returned either way).
     type: bool
@@ -144,6 +152,19 @@ current_from:
   description: Where the running cluster's spec came from - C(current) or C(cluster).
   returned: always
   type: str
+previous_from:
+  description: Where the Cluster API objects the cluster runs with came from - C(previous), C(state) (the state Secret,
+    named) or C(output_dir) (the C(generated) folder, named).
+  returned: when no problem
+  type: str
+  sample: state eksa-anywhere/mgmt-eksa-anywhere-state
+previous_objects:
+  description:
+    - The Cluster API objects the cluster runs with, without Secrets - what M(eksa.anywhere.capi_manifests) takes as
+      C(previous) to name the new templates as this plan does.
+  returned: when no problem
+  type: list
+  elements: dict
 cluster_name:
   description: The cluster's name.
   returned: always

@@ -35,6 +35,7 @@ ARGUMENT_SPEC = k8s_argument_spec(
     vsphere_facts=dict(type='dict'),
     previous=dict(type='raw'),
     output_dir=dict(type='path'),
+    state_namespace=dict(type='str', default='eksa-anywhere'),
     fail_on_problems=dict(type='bool', default=True),
     timeout=dict(type='int', default=30),
 )

@@ -319,6 +319,43 @@ def load_objects(previous):
     return out
 
 
+# a Secret holds at most 1 MiB: the manifests kept in a cluster's state Secret stay under it
+MAX_STORED_MANIFESTS_BYTES = 768 * 1024
+
+
+def stored_manifests(objects):
+    """The text kept in a cluster's state Secret (key ``manifests``): its Cluster API objects without the Secrets.
+
+    What a day-2 job in a new folder renders the changed spec against (template names, what rolls); the credentials
+    are never part of it (the upgrade renders them anew from the job's own)."""
+    kept = [o for o in objects or [] if isinstance(o, dict) and o.get('kind') != 'Secret']
+    if not any(o.get('kind') == 'KubeadmControlPlane' for o in kept):
+        raise RenderError('the manifests hold no KubeadmControlPlane: they are not the output of a create or upgrade',
+                          'manifests')
+    text = dump_objects(kept)
+    if len(text.encode('utf-8')) > MAX_STORED_MANIFESTS_BYTES:
+        raise RenderError('the manifests are larger than %d bytes: they cannot be kept in a Secret'
+                          % MAX_STORED_MANIFESTS_BYTES, 'manifests')
+    return text
+
+
+def objects_from_stored(data, where):
+    """The objects of a state Secret's ``manifests`` (bytes or text); ``where`` names the Secret in errors."""
+    if isinstance(data, bytes):
+        data = data.decode('utf-8', 'replace')
+    if len(data.encode('utf-8')) > MAX_STORED_MANIFESTS_BYTES:
+        raise RenderError('%s: the stored manifests are larger than %d bytes' % (where, MAX_STORED_MANIFESTS_BYTES),
+                          'previous')
+    try:
+        objects = [d for d in yaml.load_all(data, Loader=SAFE_LOADER) if isinstance(d, dict)]
+    except yaml.YAMLError as exc:
+        raise RenderError('%s: the stored manifests cannot be read: %s (store them again: run the upgrade from the '
+                          'folder of the create, or give previous)' % (where, yaml_error_message(exc)[0]), 'previous')
+    if not any(o.get('kind') == 'KubeadmControlPlane' for o in objects):
+        raise RenderError('%s: the stored manifests hold no KubeadmControlPlane' % where, 'previous')
+    return objects
+
+
 def write_manifests(objects, output_dir, cluster_name, check_mode=False, redact=()):
     """Write the manifests under ``<output_dir>/<cluster>/generated/`` (dir 0700, files 0600).
 

@@ -5,6 +5,10 @@
 
 A job's working folder (an AWX private data directory) is thrown away when the job ends; the Secret is where the next
 job finds what it needs to resume, to report that nothing is left to do, or to hand out the kubeconfig.
+
+The same Secret, on the cluster that manages the cluster (the cluster itself when self-managed, its management cluster
+otherwise), also holds the Cluster API manifests the cluster runs with (key ``manifests``, without their Secrets):
+what a day-2 job in a new folder compares the changed spec's render with (template names, what rolls).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,7 +19,7 @@ import base64
 
 DEFAULT_NAMESPACE = 'eksa-anywhere'
 LABEL = 'anywhere.eks.amazonaws.com/cluster-state'
-KEYS = ('kubeconfig', 'spec')
+KEYS = ('kubeconfig', 'spec', 'manifests')
 
 
 def secret_name(cluster_name):

@@ -191,6 +191,89 @@ def test_killed_upgrade_converges_when_run_again_then_changes_nothing(lab, clust
     assert "No upgrade needed" in finished.stdout
 
 
+def fresh_run(lab, cluster, folder, book="upgrade_cluster.yml", extra=()):
+    """A day-2 job in a new folder (an AWX job's private data dir): only the spec, the bundle and the kubeconfig."""
+    folder.mkdir(parents=True, exist_ok=True)
+    spec = folder / ("%s.yaml" % NAME)
+    spec.write_text(cluster["spec"].read_text())
+    args = ["-e", "cluster_config=%s" % spec, "-e", "bundle=%s" % lab["LAB_BUNDLE"], "-e", "output_dir=%s" % folder,
+            "-e", "kubeconfig=%s" % cluster["kubeconfig"], "-e", "vsphere_ca_path=%s" % lab["LAB_VSPHERE_CA_FILE"]]
+    return playbook(lab, folder, book, args + list(extra))
+
+
+def test_day2_job_in_a_new_folder_plans_from_the_cluster_and_scales(lab, cluster, tmp_path):
+    workers = WORKERS.replace("count: 2", "count: 1")
+    assert workers in cluster["spec"].read_text()
+    edit(cluster, (workers, WORKERS))  # md-0 1 -> 2
+    before = machines(lab, cluster)
+    checked = fresh_run(lab, cluster, tmp_path / "check", extra=["--check"])
+    assert checked.returncode == 0, checked.stdout[-4000:]
+    assert "worker_group/%s-md-0: scale" % NAME in checked.stdout and "machines: 0 replaced, 1 added, 0 removed" in checked.stdout
+    assert machines(lab, cluster) == before  # --check changed nothing
+    result = fresh_run(lab, cluster, tmp_path / "job1", "scale_cluster.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    # the same plan as the create's folder would make: from the manifests kept on the cluster, no template renamed
+    assert "machines: 0 replaced, 1 added, 0 removed" in result.stdout and "🎉 Cluster upgraded!" in result.stdout
+    after = machines(lab, cluster)
+    assert before["%s-md-0" % NAME] < after["%s-md-0" % NAME] and len(after["%s-md-0" % NAME]) == 2
+    assert sorted(vms_of(lab, NAME)) == sorted(all_names(after))
+    again = fresh_run(lab, cluster, tmp_path / "job2")
+    assert again.returncode == 0 and "No upgrade needed" in again.stdout, again.stdout[-3000:]
+    assert machines(lab, cluster) == after
+
+
+def test_control_plane_count_scales_without_replacing(lab, cluster):
+    before = machines(lab, cluster)
+    edit(cluster, ("  controlPlaneConfiguration:\n    count: 2\n", "  controlPlaneConfiguration:\n    count: 3\n"))
+    result = run(lab, cluster, "scale_cluster.yml")
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "control_plane: scale" in result.stdout and "machines: 0 replaced, 1 added, 0 removed" in result.stdout
+    after = machines(lab, cluster)
+    assert before["cp"] < after["cp"] and len(after["cp"]) == 3
+    edit(cluster, ("  controlPlaneConfiguration:\n    count: 3\n", "  controlPlaneConfiguration:\n    count: 2\n"))
+    down = run(lab, cluster, "scale_cluster.yml")
+    assert down.returncode == 0, down.stdout[-4000:]
+    final = machines(lab, cluster)
+    assert final["cp"] < after["cp"] and len(final["cp"]) == 2
+    assert sorted(vms_of(lab, NAME)) == sorted(all_names(final))
+
+
+def test_worker_labels_and_taints_roll_exactly_that_group(lab, cluster):
+    before = machines(lab, cluster)
+    edit(cluster, (WORKERS, WORKERS + "\n    labels:\n      tier: web\n    taints:\n    - effect: NoSchedule\n"
+                                      "      key: dedicated\n      value: web"))
+    result = run(lab, cluster)
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "worker_group/%s-md-0: roll" % NAME in result.stdout, result.stdout[-4000:]
+    assert "control_plane: roll" not in result.stdout and "etcd: roll" not in result.stdout
+    after = machines(lab, cluster)
+    assert after["cp"] == before["cp"] and after["%s-etcd" % NAME] == before["%s-etcd" % NAME]
+    assert not after["%s-md-0" % NAME] & before["%s-md-0" % NAME] and len(after["%s-md-0" % NAME]) == 2
+    config = kube(lab, cluster["kubeconfig"], "get", "kubeadmconfigtemplates.bootstrap.cluster.x-k8s.io", "-n", "eksa-system")
+    joined = json.dumps([i["spec"] for i in config["items"] if i["metadata"]["name"].startswith("%s-md-0" % NAME)])
+    assert "tier=web" in joined and "dedicated" in joined
+
+
+@pytest.mark.parametrize("old, new, says", [
+    # a template the preflight cannot find: refused before anything changes
+    ("ubuntu-2204-kube-v1.34\"", "ubuntu-2204-kube-v1.34-missing\"", "ubuntu-2204-kube-v1.34-missing"),
+    # never down (EKS Anywhere's ValidateServerVersionSkew): 1.34 -> 1.33
+    ('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.33"', "spec.kubernetesVersion"),
+])
+def test_refused_before_anything_changes(lab, cluster, old, new, says):
+    original = cluster["spec"].read_text()
+    assert old in original
+    before = machines(lab, cluster)
+    cluster["spec"].write_text(original.replace(old, new))
+    try:
+        refused = run(lab, cluster)
+    finally:
+        cluster["spec"].write_text(original)
+    assert refused.returncode != 0 and says in refused.stdout, refused.stdout[-3000:]
+    assert "Upgrading management cluster" not in refused.stdout
+    assert machines(lab, cluster) == before
+
+
 MANAGED = {"apiVersion": "anywhere.eks.amazonaws.com/v1alpha1", "kind": "Cluster",
            "metadata": {"name": "w01", "namespace": "default"},
            "spec": {"kubernetesVersion": "1.34", "managementCluster": {"name": NAME}}}

@@ -237,6 +237,33 @@ def test_workload_second_job_in_a_new_folder_changes_nothing(lab, job_created, t
     assert "Creating workload cluster… already done" in stdout
 
 
+def test_upgrade_the_workload_cluster_from_a_new_folder(lab, created, tmp_path):
+    """eksa.anywhere.upgrade_cluster on a workload cluster, as a job in a new folder: the changed spec, the bundle and
+    the management cluster's kubeconfig only (the manifests it runs with are kept on the management cluster)."""
+    workdir, dummy = created
+    docs = list(yaml.safe_load_all((workdir / ("%s.yaml" % WORKLOAD)).read_text()))
+    cluster = [d for d in docs if d and d["kind"] == "Cluster"][0]
+    group = cluster["spec"]["workerNodeGroupConfigurations"][0]
+    group["count"] = group["count"] + 1
+    spec = tmp_path / ("%s.yaml" % WORKLOAD)
+    spec.write_text(yaml.safe_dump_all([d for d in docs if d]))
+    mgmt_kubeconfig = str(workdir / MGMT / ("%s-eks-a-cluster.kubeconfig" % MGMT))
+    md_name = "%s-%s" % (WORKLOAD, group["name"])
+    args = ("-e", "cluster_config=%s" % spec, "-e", "bundle=%s" % lab["LAB_BUNDLE"], "-e", "output_dir=%s" % tmp_path,
+            "-e", "management_kubeconfig=%s" % mgmt_kubeconfig, "-e", "vsphere_ca_path=%s" % lab["LAB_VSPHERE_CA_FILE"])
+    proc = play(lab, tmp_path, "upgrade_cluster.yml", *args)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    for line in ("Upgrading workload cluster", "machines: 0 replaced, 1 added, 0 removed", "🎉 Cluster upgraded!"):
+        assert line in proc.stdout, line
+    md = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machinedeployments.cluster.x-k8s.io", md_name, "-n", "eksa-system")
+    assert md["spec"]["replicas"] == group["count"] and md["status"].get("readyReplicas") == group["count"]
+    fresh = tmp_path / "again"  # a second job in another new folder: nothing left to do
+    fresh.mkdir()
+    again = play(lab, fresh, "upgrade_cluster.yml",
+                 *[a.replace("output_dir=%s" % tmp_path, "output_dir=%s" % fresh) for a in args])
+    assert again.returncode == 0 and "No upgrade needed" in again.stdout, again.stdout[-3000:]
+
+
 def test_delete_the_workload_cluster_from_its_management_cluster(lab, created, job_created, tmp_path):
     """Last: eksa.anywhere.delete_cluster takes the job's workload cluster off the management cluster; the management
     cluster and the other workload cluster stay."""

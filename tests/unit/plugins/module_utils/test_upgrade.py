@@ -289,3 +289,44 @@ def test_running_objects_are_read_back_as_a_spec():
     with pytest.raises(running.RunningSpecError) as err:
         running.read_running_objects(Client(), 'other', 'test-namespace')
     assert 'Cluster other' in err.value.message
+
+
+# --- the manifests kept in the cluster's state Secret (a day-2 job in a new folder plans against them) --------------
+
+def _rendered(docs):
+    spec = load(docs)
+    return spec, capi_render.render(spec, BUNDLES, credentials=CREDS)
+
+
+def test_stored_manifests_leave_the_secrets_out_and_plan_as_the_folder_does():
+    old_spec, current = _rendered(docs_of())
+    assert any(o['kind'] == 'Secret' for o in current)
+    text = capi_render.stored_manifests(current)
+    assert '\nkind: Secret\n' not in text and CREDS['password'] not in text  # referenced by name only
+    stored = capi_render.objects_from_stored(text.encode('utf-8'), 'Secret eksa-anywhere/test-eksa-anywhere-state')
+    assert stored == [o for o in current if o['kind'] != 'Secret']
+    new_docs = docs_of()
+    obj(new_docs, 'Cluster')['spec']['workerNodeGroupConfigurations'][0]['count'] = 5
+    new_spec = load(new_docs)
+    new = capi_render.render(new_spec, BUNDLES, credentials=CREDS, previous=stored, eksd=None)
+    assert capi_plan.upgrade_plan(old_spec, new_spec, stored, new) == \
+        capi_plan.upgrade_plan(old_spec, new_spec, current,
+                               capi_render.render(new_spec, BUNDLES, credentials=CREDS, previous=current,
+                                                  eksd=None))
+
+
+@pytest.mark.parametrize('data, says', [
+    (b'kind: [unclosed', 'cannot be read'),
+    (b'kind: ConfigMap\n', 'hold no KubeadmControlPlane'),
+    (b'a' * (capi_render.MAX_STORED_MANIFESTS_BYTES + 1), 'larger than'),
+])
+def test_unusable_stored_manifests_are_refused_naming_the_secret(data, says):
+    with pytest.raises(capi_render.RenderError) as err:
+        capi_render.objects_from_stored(data, 'Secret eksa-anywhere/x-eksa-anywhere-state')
+    assert says in err.value.message and 'eksa-anywhere/x-eksa-anywhere-state' in err.value.message
+    assert err.value.field == 'previous'
+
+
+def test_manifests_without_a_control_plane_are_not_stored():
+    with pytest.raises(capi_render.RenderError):
+        capi_render.stored_manifests([{'kind': 'ConfigMap', 'metadata': {'name': 'x'}}])
