@@ -95,12 +95,13 @@ def test_version_upgrade_rolls_control_plane_then_etcd_then_workers(lab, cluster
     result = run(lab, cluster)
     assert result.returncode == 0, result.stdout[-4000:]
     out = result.stdout
+    progress = "\n".join(line for line in out.splitlines() if "up to date" in line)
     assert "machines: 8 replaced, 0 added, 0 removed" in out
     for tpl in ("%s-control-plane-1 -> %s-control-plane-2" % (NAME, NAME), "%s-etcd-1 -> %s-etcd-2" % (NAME, NAME),
                 "%s-md-0-1 -> %s-md-0-2" % (NAME, NAME)):
         assert tpl in out
     # one up before one down: 3 control-plane machines at a time, never 1; etcd 4 then 3
-    assert "control plane: 1/2 up to date, 3 machine(s)" in out and "etcd: 1/3 up to date, 4 machine(s)" in out
+    assert "control plane: 1/2 up to date, 3 machine(s)" in out and "etcd: 1/3 up to date, 4 machine(s)" in out, progress
     assert out.index("control plane: 2/2 up to date, 2 machine(s)") < out.index("etcd: 3/3 up to date, 3 machine(s)") \
         < out.rindex("%s-md-0: 3/3 up to date, 3 machine(s)" % NAME)
     after = machines(lab, cluster)
