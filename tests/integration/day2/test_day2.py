@@ -10,6 +10,7 @@ import os
 import re
 import signal
 import subprocess
+import time
 
 import pytest
 
@@ -164,23 +165,33 @@ def test_immutable_field_refused_with_nothing_changed(lab, cluster, old, new, fi
     assert machines(lab, cluster) == before
 
 
-def test_killed_upgrade_converges_when_run_again_then_changes_nothing(lab, cluster):
-    before = machines(lab, cluster)
-    cluster["spec"].write_text(cluster["spec"].read_text().replace("memoryMiB: 16384", "memoryMiB: 12288"))
+def kill_when(lab, cluster, book, markers, grace=0.0):
+    """Run ``book`` and kill its whole process group once a line holding one of ``markers`` shows (after ``grace``
+    seconds more); returns the lines seen. A run faster than the look is the re-run's starting point all the same."""
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-           str(REPO / "playbooks" / "upgrade_cluster.yml")] + lab_vars(lab, cluster["dir"], NAME)
+           str(REPO / "playbooks" / book)] + lab_vars(lab, cluster["dir"], NAME)
     proc = subprocess.Popen(cmd, env=lab_env(lab, cluster["dir"]), cwd=str(cluster["dir"]), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, start_new_session=True)
     seen = []
-    for line in proc.stdout:  # killed in the middle of the worker group's roll
+    for line in proc.stdout:
         seen.append(line)
-        if "%s-md-0: 0/1 up to date, 2 machine(s)" % NAME in line or "%s-md-0: 1/1 up to date, 2 machine(s)" % NAME in line:
+        if any(marker in line for marker in markers):
             break
+    time.sleep(grace)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
-    except ProcessLookupError:  # the roll was faster than the look: the run is the re-run's starting point anyway
+    except ProcessLookupError:
         pass
     proc.wait()
+    return seen
+
+
+def test_killed_upgrade_converges_when_run_again_then_changes_nothing(lab, cluster):
+    before = machines(lab, cluster)
+    cluster["spec"].write_text(cluster["spec"].read_text().replace("memoryMiB: 16384", "memoryMiB: 12288"))
+    # killed in the middle of the worker group's roll
+    markers = ["%s-md-0: 0/1 up to date, 2 machine(s)" % NAME, "%s-md-0: 1/1 up to date, 2 machine(s)" % NAME]
+    seen = kill_when(lab, cluster, "upgrade_cluster.yml", markers)
     assert any("Roll out each stage" in line for line in seen), "".join(seen)[-3000:]
     again = run(lab, cluster)
     assert again.returncode == 0, again.stdout[-4000:]
@@ -190,6 +201,33 @@ def test_killed_upgrade_converges_when_run_again_then_changes_nothing(lab, clust
     finished = run(lab, cluster)
     assert finished.returncode == 0 and recap_changed(finished.stdout) == 0, finished.stdout[-3000:]
     assert "No upgrade needed" in finished.stdout
+
+
+def set_memory(cluster, config, mib):
+    parts = cluster["spec"].read_text().split("---")
+    hits = [i for i, part in enumerate(parts)
+            if "kind: VSphereMachineConfig" in part and re.search(r"\n  name: %s\n" % re.escape(config), part)]
+    assert len(hits) == 1, config
+    parts[hits[0]] = re.sub(r"memoryMiB: \d+", "memoryMiB: %d" % mib, parts[hits[0]])
+    cluster["spec"].write_text("---".join(parts))
+
+
+@pytest.mark.parametrize("config, group, markers", [
+    ("%s-cp" % NAME, "cp", ["control plane: 1/2 up to date", "control plane: 0/2 up to date, 3 machine(s)"]),
+    ("%s-etcd" % NAME, "%s-etcd" % NAME, ["etcd: 1/3 up to date", "etcd: 0/3 up to date, 4 machine(s)"]),
+])
+def test_killed_in_the_control_plane_or_etcd_stage_converges(lab, cluster, config, group, markers):
+    """An upgrade killed while the control plane (or etcd) rolls: the same command finishes exactly that roll."""
+    before = machines(lab, cluster)
+    set_memory(cluster, config, 10240)
+    seen = kill_when(lab, cluster, "upgrade_cluster.yml", markers)
+    assert any("Roll out each stage" in line for line in seen), "".join(seen)[-3000:]
+    again = run(lab, cluster)
+    assert again.returncode == 0, again.stdout[-4000:]
+    after = machines(lab, cluster)
+    assert not after[group] & before[group] and len(after[group]) == len(before[group])
+    assert dict((g, n) for g, n in after.items() if g != group) == dict((g, n) for g, n in before.items() if g != group)
+    assert sorted(vms_of(lab, NAME)) == sorted(all_names(after))
 
 
 def fresh_run(lab, cluster, folder, book="upgrade_cluster.yml", extra=()):
@@ -241,7 +279,7 @@ def test_control_plane_count_scales_without_replacing(lab, cluster):
 
 def test_worker_labels_and_taints_roll_exactly_that_group(lab, cluster):
     before = machines(lab, cluster)
-    edit(cluster, (WORKERS, WORKERS + "\n    labels:\n      tier: web\n    taints:\n    - effect: NoSchedule\n"
+    edit(cluster, (WORKERS, WORKERS + "\n    labels:\n      tier: web\n    taints:\n    - effect: PreferNoSchedule\n"
                                       "      key: dedicated\n      value: web"))
     result = run(lab, cluster)
     assert result.returncode == 0, result.stdout[-4000:]
@@ -299,6 +337,10 @@ def test_delete_refused_while_managing_then_resumed_then_done(lab, cluster):
     assert moved.returncode == 0, moved.stdout[-3000:]
     assert ("Cluster", NAME) in capi_names(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"])
     assert "Moving cluster management from workload cluster" in moved.stdout and "Cluster deleted!" not in moved.stdout
+
+    # killed while Cluster API deletes the machines: the same command waits for the rest
+    seen = kill_when(lab, cluster, "delete_cluster.yml", ["Deleting workload cluster"], grace=3.0)
+    assert any("Deleting workload cluster" in line for line in seen), "".join(seen)[-3000:]
 
     deleted = run(lab, cluster, "delete_cluster.yml")
     assert deleted.returncode == 0, deleted.stdout[-4000:]
