@@ -237,3 +237,25 @@ def test_job_canceled_in_a_phase_is_resumed_by_a_new_job(lab, created, tmp_path_
     assert not [i for i in left["items"] if i["metadata"]["name"] == name]
     assert_no_secret(lab, pdd, runner, stdout)
     assert_no_secret(lab, pdd2, runner2, stdout2)
+
+
+def test_upgrade_jobs_in_new_folders_need_only_the_spec_bundle_and_state(lab, created, tmp_path_factory):
+    """Day 2 as AWX runs it: the changed spec as survey text, the bundle URL and where the durable state is; the
+    kubeconfig is restored from the state Secret, the manifests the cluster runs with are read from the cluster."""
+    spec = created["extravars"]["cluster_config_data"]
+    workers = "  - count: 2\n    machineGroupRef:\n      kind: VSphereMachineConfig\n      name: %s\n    name: md-0" % NAME
+    assert workers in spec
+    extravars = {"cluster_config_data": spec.replace(workers, workers.replace("count: 2", "count: 3")),
+                 "bundle": created["extravars"]["bundle"], "state_kubeconfig": lab["LAB_BOOTSTRAP_KUBECONFIG"]}
+    creds = _injected(lab, custom_type=True)
+    pdd, runner, stdout = job(lab, tmp_path_factory, "upgrade_cluster.yml", extravars, creds)
+    assert runner.status == "successful", stdout[-5000:]
+    assert "machines: 0 replaced, 1 added, 0 removed" in stdout and "🎉 Cluster upgraded!" in stdout
+    md = _kubectl_json(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machinedeployments.cluster.x-k8s.io",
+                       "%s-md-0" % NAME, "-n", "eksa-system")
+    assert md["spec"]["replicas"] == 3 and md["status"].get("readyReplicas") == 3
+    assert_no_secret(lab, pdd, runner, stdout)
+    pdd2, runner2, stdout2 = job(lab, tmp_path_factory, "upgrade_cluster.yml", extravars, creds)
+    assert runner2.status == "successful", stdout2[-5000:]
+    assert "No upgrade needed" in stdout2
+    assert_no_secret(lab, pdd2, runner2, stdout2)
