@@ -102,9 +102,13 @@ def test_version_upgrade_rolls_control_plane_then_etcd_then_workers(lab, cluster
                 "%s-md-0-1 -> %s-md-0-2" % (NAME, NAME)):
         assert tpl in out
     # one up before one down: 3 control-plane machines at a time, never 1; etcd 4 then 3
-    assert "control plane: 1/2 up to date, 3 machine(s)" in out and "etcd: 1/3 up to date, 4 machine(s)" in out, progress
+    # one up before one down: a third control-plane machine (a fourth etcd member) while it rolls, never fewer than
+    # asked; progress is polled, so which intermediate counts show varies, but a surge always shows
+    assert re.search(r"control plane: \d/2 up to date, 3 machine\(s\)", out), progress
+    assert re.search(r"etcd: \d/3 up to date, 4 machine\(s\)", out), progress
+    assert not re.search(r"control plane: \d/2 up to date, [01] machine\(s\)", out), progress
     assert out.index("control plane: 2/2 up to date, 2 machine(s)") < out.index("etcd: 3/3 up to date, 3 machine(s)") \
-        < out.rindex("%s-md-0: 3/3 up to date, 3 machine(s)" % NAME)
+        < out.rindex("%s-md-0: 3/3 up to date, 3 machine(s)" % NAME), progress
     after = machines(lab, cluster)
     assert not all_names(before) & all_names(after) and len(all_names(after)) == 8
     assert sorted(vms_of(lab, NAME)) == sorted(all_names(after))  # old VMs destroyed, new ones made
@@ -293,17 +297,21 @@ def test_worker_labels_and_taints_roll_exactly_that_group(lab, cluster):
     assert "tier=web" in joined and "dedicated" in joined
 
 
-@pytest.mark.parametrize("old, new, says", [
+@pytest.mark.parametrize("pairs, says", [
     # a template the preflight cannot find: refused before anything changes
-    ("ubuntu-2204-kube-v1.34\"", "ubuntu-2204-kube-v1.34-missing\"", "ubuntu-2204-kube-v1.34-missing"),
-    # never down (EKS Anywhere's ValidateServerVersionSkew): 1.34 -> 1.33
-    ('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.33"', "spec.kubernetesVersion"),
+    ([("ubuntu-2204-kube-v1.34\"", "ubuntu-2204-kube-v1.34-missing\"")], "ubuntu-2204-kube-v1.34-missing"),
+    # never down (EKS Anywhere's ValidateServerVersionSkew): 1.34 -> 1.33, with the 1.33 templates the preflight accepts
+    ([('kubernetesVersion: "1.34"', 'kubernetesVersion: "1.33"'), ("ubuntu-2204-kube-v1.34", "ubuntu-2204-kube-v1.33")],
+     "spec.kubernetesVersion"),
 ])
-def test_refused_before_anything_changes(lab, cluster, old, new, says):
+def test_refused_before_anything_changes(lab, cluster, pairs, says):
     original = cluster["spec"].read_text()
-    assert old in original
+    changed = original
+    for old, new in pairs:
+        assert old in changed
+        changed = changed.replace(old, new)
     before = machines(lab, cluster)
-    cluster["spec"].write_text(original.replace(old, new))
+    cluster["spec"].write_text(changed)
     try:
         refused = run(lab, cluster)
     finally:
