@@ -94,5 +94,3 @@ def assert_no_secret(lab, pdd, runner, stdout, extra=()):
     for secret in secrets_of(lab) + list(extra):
         for where, text in texts.items():
             assert secret not in text, "a secret is in %s" % where
-
-
