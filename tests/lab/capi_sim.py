@@ -18,7 +18,8 @@ every `--interval` seconds otherwise:
         its Node deleted) (+ VSphereMachines, bootstrap data Secrets, MachineSets for
         MachineDeployments) with status.nodeRef, and Nodes in the lab workload cluster;
       - writes the `<cluster>-kubeconfig` Secret (data key `value`: the lab workload admin kubeconfig; for a workload
-        cluster of a management cluster, the lab bootstrap one, where its Nodes go too: see Sim.host_for);
+        cluster of a management cluster, that of an API server of its own from the lab's pool - else the lab bootstrap
+        one -, where its Nodes go too: see Sim.host_for);
       - sets the statuses real controllers set: Cluster status.initialization.{infrastructureProvisioned,
         controlPlaneInitialized} and conditions (v1beta2), KubeadmControlPlane / MachineDeployment
         replica counts, EtcdadmCluster ready, VSphereCluster and VSphereMachines provisioned, and the ownerReferences the real controllers set
@@ -206,6 +207,7 @@ class Sim:
         self.workload = self.kubes[1]
         self.workload_kubeconfig = Path(st["workload"]["kubeconfig"]).read_text()
         self.kubeconfigs = {c: Path(st[c]["kubeconfig"]).read_text() for c in ("bootstrap", "workload")}
+        self.servers = {k.name: k for k in self.kubes}  # + the pool's, as `lab.py grow` adds them
         self._hosts = {}
         self.vs = st["vsphere"]
         self.delay, self.fault, self.failure_message = delay, fault, failure_message
@@ -216,27 +218,78 @@ class Sim:
         """The lab API server that holds the cluster's Nodes and that its `<name>-kubeconfig` points at.
 
         The workload API server, except for a workload cluster of a management cluster (its EKS Anywhere Cluster on
-        the same API server names another cluster in spec.managementCluster.name): the bootstrap API server, the
-        lab's second cluster. Annotation (or capi-sim-faults.json key) `lab.eksa.anywhere/api-server: bootstrap|workload`
-        overrides. Decided once per cluster (the EKS-A object may be deleted before the Cluster API one)."""
+        the same API server names another cluster in spec.managementCluster.name): the first free API server of the
+        lab's pool (`lab.py grow`, workload-2, workload-3...), its own; with none free, the bootstrap API server, the
+        lab's second cluster. Annotation (or capi-sim-faults.json key) `lab.eksa.anywhere/api-server:
+        bootstrap|workload|workload-<i>` overrides. Decided once per cluster (the EKS-A object may be deleted before the
+        Cluster API one); a pool server given is recorded in <state dir>/capi-sim-api-servers.json (kept across a
+        restart of capi-sim) and freed when the cluster is deleted."""
         key = (k.name, ns, name)
         if key in self._hosts:
             return self._hosts[key]
-        c = k.get(obj_path(CAPI2, "clusters", ns, name)) or {"metadata": {"name": name}}
-        a = dict((ANN + kk.replace("_", "-"), str(v)) for kk, v in (self.file_faults().get(name) or {}).items())
-        a.update((c.get("metadata") or {}).get("annotations") or {})
-        chosen = a.get(ANN + "api-server")
-        if chosen not in ("bootstrap", "workload"):
+        assigned = self.assignments().get(f"{ns}/{name}")
+        chosen = assigned if assigned in self.pool() else None
+        if chosen is None:
+            c = k.get(obj_path(CAPI2, "clusters", ns, name)) or {"metadata": {"name": name}}
+            a = dict((ANN + kk.replace("_", "-"), str(v)) for kk, v in (self.file_faults().get(name) or {}).items())
+            a.update((c.get("metadata") or {}).get("annotations") or {})
+            chosen = a.get(ANN + "api-server")
+        if chosen not in ("bootstrap", "workload") and chosen not in self.pool():
             chosen = "workload"
             if k.has_api(EKSA):
                 for e in k.list(f"/apis/{EKSA}/clusters"):
                     mgmt = ((e.get("spec") or {}).get("managementCluster") or {}).get("name")
                     if e["metadata"]["name"] == name and mgmt and mgmt != name:
-                        chosen = "bootstrap"
-        host = self.kubes[0] if chosen == "bootstrap" else self.kubes[1]
+                        chosen = self.assign(ns, name)
+        host = self.server(chosen)
         self._hosts[key] = host
         LOG.info("%s: cluster %s/%s: nodes and kubeconfig on the %s API server", k.name, ns, name, host.name)
         return host
+
+    def pool(self) -> dict:
+        """The pool of extra workload API servers in state.json (re-read: `lab.py grow` adds to it while we run)."""
+        st = json.loads((self.sd / "state.json").read_text())
+        return {p["name"]: p for p in st.get("pool") or []}
+
+    def server(self, name: str) -> Kube:
+        if name not in self.servers:
+            p = self.pool()[name]
+            self.servers[name] = Kube(name, p["server"], self.sd / "pki")
+            self.kubeconfigs[name] = Path(p["kubeconfig"]).read_text()
+        return self.servers[name]
+
+    def assignments(self) -> dict:
+        path = self.sd / "capi-sim-api-servers.json"
+        try:
+            return json.loads(path.read_text()) if path.exists() else {}
+        except (OSError, ValueError) as e:
+            LOG.warning("cannot read %s: %s", path, e)
+            return {}
+
+    def _save_assignments(self, a: dict):
+        path = self.sd / "capi-sim-api-servers.json"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(a, indent=1, sort_keys=True))
+        tmp.replace(path)
+
+    def assign(self, ns: str, name: str) -> str:
+        """The first pool API server no other cluster holds, recorded; "bootstrap" when the pool has none free."""
+        a = self.assignments()
+        taken = set(a.values())
+        free = [p for p in sorted(self.pool(), key=lambda n: int(n.rsplit("-", 1)[1])) if p not in taken]
+        if not free:
+            return "bootstrap"
+        a[f"{ns}/{name}"] = free[0]
+        self._save_assignments(a)
+        return free[0]
+
+    def release(self, k: Kube, ns: str, name: str):
+        """A deleted cluster's pool API server is free again (for the next cluster: its Nodes are gone already)."""
+        self._hosts.pop((k.name, ns, name), None)
+        a = self.assignments()
+        if a.pop(f"{ns}/{name}", None) is not None:
+            self._save_assignments(a)
+            LOG.info("%s: cluster %s/%s: its API server is free again", k.name, ns, name)
 
     # --- vSphere ----------------------------------------------------------------------------
     def si(self):
@@ -868,6 +921,7 @@ class Sim:
             self.finalize_machine(k, ns, m)
         fins = [f for f in c["metadata"]["finalizers"] if f != FINALIZER]
         k.merge(obj_path(CAPI2, "clusters", ns, name), {"metadata": {"finalizers": fins or None}})
+        self.release(k, ns, name)
         LOG.info("%s: cluster %s/%s deleted (%d VMs destroyed)", k.name, ns, name, len(machines))
 
 

@@ -6,6 +6,9 @@ Subcommands:
   up      build if needed, then start etcd, two API servers (bootstrap, workload) with a
           kube-controller-manager each, the vCenter simulator (seeded from inventory.yaml), generate
           the lab Bundles manifest and clusterctl repository, and start capi-sim
+  grow N  make sure N extra workload API servers (workload-2 ... workload-<N+1>) run in a running lab (the pool
+          capi-sim gives workload clusters of a management cluster from, one each; LAB_WORKLOAD_API_SERVERS=N
+          has `up` start them at once)
   down    stop everything started by `up` and remove the state dir
   status  show the lab processes and endpoints (exit 1 when the lab is not fully up)
   env     print shell `export` lines (LAB_BOOTSTRAP_KUBECONFIG, ... LAB_BIN)
@@ -513,6 +516,81 @@ def _http_ok(url: str) -> bool:
         return r.status == 200
 
 
+def _start_apiserver(sd: Path, c: str, etcd: str) -> int:
+    """Start kube-apiserver `c` on a free port, its objects under the etcd prefix /registry-<c>; returns the port."""
+    bd, pki = bin_dir(), sd / "pki"
+    port = free_port()
+    _start(sd, f"apiserver-{c}", [
+        str(bd / "kube-apiserver"),
+        f"--etcd-servers={etcd}", f"--etcd-prefix=/registry-{c}",
+        f"--cert-dir={sd / ('apiserver-' + c)}",
+        f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
+        f"--client-ca-file={pki / 'ca.crt'}",
+        f"--secure-port={port}", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
+        "--service-cluster-ip-range=10.96.0.0/12", "--authorization-mode=RBAC", "--allow-privileged=true",
+        f"--service-account-issuer=https://kubernetes.default.svc.cluster.local/{c}",
+        f"--service-account-key-file={pki / 'sa.pub'}", f"--service-account-signing-key-file={pki / 'sa.key'}",
+        "--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false",
+        "--profiling=false", "--endpoint-reconciler-type=none", "-v=1",
+    ])
+    return port
+
+
+def pool_size_wanted() -> int:
+    """LAB_WORKLOAD_API_SERVERS: how many extra workload API servers `up` starts (default 0: `grow` adds them when a
+    test or benchmark needs them, so `up` stays as fast and small as before)."""
+    raw = os.environ.get("LAB_WORKLOAD_API_SERVERS", "0").strip() or "0"
+    try:
+        n = int(raw)
+    except ValueError as e:
+        raise LabError(f"LAB_WORKLOAD_API_SERVERS={raw!r}: not a number") from e
+    if not 0 <= n <= MAX_POOL:
+        raise LabError(f"LAB_WORKLOAD_API_SERVERS={n}: between 0 and {MAX_POOL} (each API server takes ~550 MiB)")
+    return n
+
+
+MAX_POOL = 16
+
+
+def grow(n: int) -> dict:
+    """Make sure at least n extra workload API servers (workload-2 ... workload-<n+1>) run in the running lab.
+
+    Each is a real kube-apiserver on the lab's one etcd (prefix /registry-workload-<i>), with its own admin kubeconfig
+    (0600), recorded in state.json (`pool`) and env.sh (LAB_WORKLOAD_<i>_KUBECONFIG); no controller-manager (what the
+    collection and capi-sim write there - Nodes, the CNI, the storage class - needs none). Starts the missing ones
+    together, then waits for each; a lock serializes concurrent calls. `down` stops them with the rest."""
+    import fcntl
+    if not 0 <= n <= MAX_POOL:
+        raise LabError(f"grow {n}: between 0 and {MAX_POOL} (each API server takes ~550 MiB)")
+    sd = state_dir()
+    if not _read_state(sd):
+        raise LabError(f"lab is not up (no {sd / 'state.json'}); run `make lab-up`")
+    with open(sd / "pool.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        st = _read_state(sd)
+        pool = st.setdefault("pool", [])
+        t0 = time.monotonic()
+        new = []
+        for i in range(len(pool) + 2, n + 2):
+            c = f"workload-{i}"
+            new.append((c, _start_apiserver(sd, c, st["etcd"])))
+        pki = sd / "pki"
+        try:
+            for c, port in new:
+                url = f"https://127.0.0.1:{port}"
+                _wait(f"kube-apiserver {c}", lambda u=url: _https_ok(u + "/readyz", pki), 120, sd, f"apiserver-{c}")
+                kc = sd / f"{c}.kubeconfig"
+                _kubeconfig(kc, url, pki, "lab-admin", "admin", f"lab-{c}")
+                pool.append({"name": c, "server": url, "kubeconfig": str(kc)})
+        finally:
+            _write_state(sd, st)
+            _write_env(sd, st)
+        if new:
+            log(f"{len(new)} workload API server(s) started in {time.monotonic() - t0:.1f}s "
+                f"({', '.join(c for c, _ in new)}; pool of {len(pool)})")
+        return st
+
+
 CLUSTERS = ("bootstrap", "workload")
 
 
@@ -525,6 +603,7 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
     if st or (sd / "pids").exists():
         log("stale lab state found; cleaning up first")
         down(quiet=True)
+    extra = pool_size_wanted()
     build()
     t0 = time.monotonic()
     sd.mkdir(parents=True, exist_ok=True)
@@ -556,23 +635,8 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
                              "-tlskey", str(pki / "vcsim.key"), "-url-file", str(vurl)], env=vcsim_env)
         _wait("etcd", lambda: _http_ok(f"http://127.0.0.1:{ec}/health"), 30, sd, "etcd")
         state["etcd"] = f"http://127.0.0.1:{ec}"
-        ports = {}
-        for c in CLUSTERS:
-            port = free_port()
-            ports[c] = port
-            _start(sd, f"apiserver-{c}", [
-                str(bd / "kube-apiserver"),
-                f"--etcd-servers=http://127.0.0.1:{ec}", f"--etcd-prefix=/registry-{c}",
-                f"--cert-dir={sd / ('apiserver-' + c)}",
-                f"--tls-cert-file={pki / 'apiserver.crt'}", f"--tls-private-key-file={pki / 'apiserver.key'}",
-                f"--client-ca-file={pki / 'ca.crt'}",
-                f"--secure-port={port}", "--bind-address=127.0.0.1", "--advertise-address=127.0.0.1",
-                "--service-cluster-ip-range=10.96.0.0/12", "--authorization-mode=RBAC", "--allow-privileged=true",
-                f"--service-account-issuer=https://kubernetes.default.svc.cluster.local/{c}",
-                f"--service-account-key-file={pki / 'sa.pub'}", f"--service-account-signing-key-file={pki / 'sa.key'}",
-                "--disable-admission-plugins=ServiceAccount", "--enable-priority-and-fairness=false",
-                "--profiling=false", "--endpoint-reconciler-type=none", "-v=1",
-            ])
+        state["pool"] = []
+        ports = {c: _start_apiserver(sd, c, state["etcd"]) for c in CLUSTERS}
         for c in CLUSTERS:
             url = f"https://127.0.0.1:{ports[c]}"
             _wait(f"kube-apiserver {c}", lambda u=url: _https_ok(u + "/readyz", pki), 90, sd, f"apiserver-{c}")
@@ -618,6 +682,8 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
         _write_env(sd, state)
         _wait("kube-controller-managers", lambda: all(
             _pid_alive(json.loads((sd / "pids" / f"kcm-{c}.pid").read_text())["pid"]) for c in CLUSTERS), 5, sd)
+        if extra:
+            state = grow(extra)
     except BaseException:
         log(f"lab up failed; logs in {sd / 'logs'}; stopping what was started")
         _stop_all(sd)
@@ -659,6 +725,9 @@ def env_values(st: dict) -> dict:
         "LAB_CLUSTERCTL_CONFIG": st["clusterctl_config"],
         "LAB_BIN": st["bin"],
         "LAB_STATE_DIR": st["state_dir"],
+        # the pool of extra workload API servers (`grow`): how many, and each one's admin kubeconfig
+        "LAB_WORKLOAD_API_SERVERS": str(len(st.get("pool") or [])),
+        **{f"LAB_{p['name'].upper().replace('-', '_')}_KUBECONFIG": p["kubeconfig"] for p in st.get("pool") or []},
     }
 
 
@@ -675,6 +744,9 @@ def _status_rows(sd: Path, st: dict):
     rows = []
     pdir = sd / "pids"
     names = ["etcd", "vcsim"] + [f"{p}-{c}" for c in CLUSTERS for p in ("apiserver", "kcm")]
+    names += [f"apiserver-{p['name']}" for p in st.get("pool") or []]
+    servers = dict({c: st[c]["server"] for c in CLUSTERS if c in st},
+                   **{p["name"]: p["server"] for p in st.get("pool") or []})
     if st.get("capi_sim"):
         names.append("capi-sim")
     for n in names:
@@ -688,8 +760,8 @@ def _status_rows(sd: Path, st: dict):
         if alive and n.startswith("apiserver-"):
             c = n.split("-", 1)[1]
             try:
-                alive = _https_ok(st[c]["server"] + "/readyz", sd / "pki")
-                detail += f" {st[c]['server']}"
+                alive = _https_ok(servers[c] + "/readyz", sd / "pki")
+                detail += f" {servers[c]}"
             except Exception as e:  # noqa: BLE001
                 alive, detail = False, f"{detail} not ready: {e}"
         rows.append((n, alive, detail if alive else (detail + " (dead)" if "not ready" not in detail else detail)))
@@ -730,6 +802,8 @@ def main(argv=None) -> int:
     u = sub.add_parser("up")
     u.add_argument("--inventory", type=Path, help="inventory YAML (default tests/lab/inventory.yaml)")
     u.add_argument("--no-capi-sim", action="store_true")
+    gr = sub.add_parser("grow", help="make sure N extra workload API servers run (the pool capi-sim assigns from)")
+    gr.add_argument("n", type=int)
     sub.add_parser("down")
     sub.add_parser("status")
     e = sub.add_parser("env")
@@ -748,6 +822,10 @@ def main(argv=None) -> int:
                 if "PASSWORD" not in k:
                     print(f"export {k}={shlex.quote(v)}")
             print("# and the vSphere passwords: eval \"$(make -s lab-env)\" (or lab.py env)")
+        elif a.cmd == "grow":
+            st = grow(a.n)
+            for p in st.get("pool") or []:
+                print(f"{p['name']} {p['server']} {p['kubeconfig']}")
         elif a.cmd == "down":
             down()
         elif a.cmd == "status":

@@ -477,3 +477,25 @@ def test_build_says_what_it_builds_and_how_long_it_takes(tmp_path, monkeypatch, 
     assert json.loads((tmp_path / "build-times.json").read_text())["k8s"] == 61.0
     labmod.build()  # everything cached now: silent
     assert capsys.readouterr().err == ""
+
+
+def test_pool_of_workload_api_servers(lab):
+    """`lab.py grow N`: N extra real API servers on the one etcd (a prefix each), listed by env and status."""
+    env = dict(os.environ, LAB_STATE_DIR=lab["LAB_STATE_DIR"])
+    state = json.loads((Path(lab["LAB_STATE_DIR"]) / "state.json").read_text())
+    want = max(1, len(state.get("pool") or []))  # never shrinks what another test grew
+    run([sys.executable, str(LAB_DIR / "lab.py"), "grow", str(want)], env=env, timeout=300)
+    values = json.loads(run([sys.executable, str(LAB_DIR / "lab.py"), "env", "--json"], env=env).stdout)
+    assert int(values["LAB_WORKLOAD_API_SERVERS"]) == want
+    status = run([sys.executable, str(LAB_DIR / "lab.py"), "status"], env=env).stdout
+    pool = dict(lab, LAB_POOL_KUBECONFIG=values["LAB_WORKLOAD_2_KUBECONFIG"])
+    assert oct(os.stat(pool["LAB_POOL_KUBECONFIG"]).st_mode & 0o777) == "0o600"
+    server = yaml.safe_load(Path(pool["LAB_POOL_KUBECONFIG"]).read_text())["clusters"][0]["cluster"]["server"]
+    assert "apiserver-workload-2" in status and server in status
+    assert kubectl(pool, "LAB_POOL_KUBECONFIG", "version", "-o", "json").stdout.count("v1.34.4") >= 1
+    name = "pool-" + uuid.uuid4().hex[:8]  # its own etcd prefix: what is written there is not on the workload API server
+    kubectl(pool, "LAB_POOL_KUBECONFIG", "create", "configmap", name, "-n", "default")
+    try:
+        assert kubectl(lab, "LAB_WORKLOAD_KUBECONFIG", "get", "configmap", name, "-n", "default", check=False).returncode != 0
+    finally:
+        kubectl(pool, "LAB_POOL_KUBECONFIG", "delete", "configmap", name, "-n", "default", check=False)

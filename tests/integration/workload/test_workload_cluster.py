@@ -2,47 +2,27 @@
 
 The management cluster is made as make demo makes it (playbooks/demo.yml: it ends on the lab's workload API server);
 the workload cluster as make demo-workload makes it (playbooks/demo_workload.yml). capi-sim serves a workload cluster
-of a management cluster from the lab's bootstrap API server (tests/lab/README.md), so its kubeconfig, nodes, CNI and
-storage class are there.
+of a management cluster from an API server of its own: one of the lab's pool (`lab.py grow`), else the lab's bootstrap
+API server (tests/lab/README.md), so its kubeconfig, nodes, CNI and storage class are there.
 """
 import base64
 import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+# pylint: disable-next=wrong-import-position
+from workload_lab import MGMT, REPO, VENV_BIN, _env, api_server_kubeconfig, kube, names, play, recap_changed  # noqa: E402
+
 pytestmark = pytest.mark.lab
 
-REPO = Path(__file__).resolve().parents[3]
-VENV_BIN = Path(sys.executable).parent
-MGMT = "wmgmt"
 WORKLOAD = "wmgmt-w1"
-
-
-def _env(lab, workdir):
-    top = Path(workdir) / "collections"
-    target = top / "ansible_collections" / "eksa"
-    target.mkdir(parents=True, exist_ok=True)
-    if not (target / "anywhere").exists():
-        (target / "anywhere").symlink_to(REPO)
-    env = dict(os.environ)
-    env.update({k: v for k, v in lab.items() if isinstance(v, str)})
-    env.update(EKSA_VSPHERE_USERNAME=lab["LAB_VSPHERE_USERNAME"], EKSA_VSPHERE_PASSWORD=lab["LAB_VSPHERE_PASSWORD"],
-               ANSIBLE_COLLECTIONS_PATH=str(top), ANSIBLE_LOCAL_TEMP=str(Path(workdir) / "tmp"), ANSIBLE_NOCOLOR="1")
-    return env
-
-
-def play(lab, workdir, playbook, *extra):
-    cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-           str(REPO / "playbooks" / playbook)] + list(extra)
-    return subprocess.run(cmd, env=_env(lab, workdir), cwd=str(workdir), capture_output=True, text=True, timeout=900,
-                          check=False)
 
 
 def demo_workload(lab, workdir, *extra):
@@ -50,26 +30,9 @@ def demo_workload(lab, workdir, *extra):
                 "-e", "demo_workload_name=%s" % WORKLOAD, *extra)
 
 
-def recap_changed(out):
-    match = re.search(r"localhost\s+: ok=\d+\s+changed=(\d+)", out)
-    return int(match.group(1)) if match else None
-
-
-def kube(lab, kubeconfig, *args, check=True):
-    proc = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig] + list(args) + ["-o", "json"],
-                          capture_output=True, text=True, check=check, timeout=60)
-    return json.loads(proc.stdout) if proc.returncode == 0 else None
-
-
-def names(items):
-    return sorted(i["metadata"]["name"] for i in items["items"])
-
-
 @pytest.fixture(scope="module")
-def created(lab, tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("workload")
-    mgmt = play(lab, workdir, "demo.yml", "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % MGMT)
-    assert mgmt.returncode == 0, mgmt.stdout[-4000:] + mgmt.stderr[-2000:]
+def created(lab, management_cluster):
+    workdir = management_cluster  # shared with tests/integration/fleet: made once per session
     first = demo_workload(lab, workdir)
     assert first.returncode == 0, first.stdout[-4000:] + first.stderr[-2000:]
     return workdir, first
@@ -111,8 +74,9 @@ def test_workload_kubeconfig_cni_and_storage_class(lab, created):
     kubeconfig = workdir / WORKLOAD / ("%s-eks-a-cluster.kubeconfig" % WORKLOAD)
     assert oct(kubeconfig.stat().st_mode & 0o777) == "0o600"
     server = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]["server"]
-    bootstrap = yaml.safe_load(Path(lab["LAB_BOOTSTRAP_KUBECONFIG"]).read_text())["clusters"][0]["cluster"]["server"]
-    assert server == bootstrap  # capi-sim's <name>-kubeconfig: the lab's second API server
+    mgmt_server = yaml.safe_load(Path(lab["LAB_WORKLOAD_KUBECONFIG"]).read_text())["clusters"][0]["cluster"]["server"]
+    # capi-sim's <name>-kubeconfig: an API server of its own (the lab's pool, else its bootstrap API server)
+    assert server != mgmt_server and api_server_kubeconfig(lab, kubeconfig)
     nodes = names(kube(lab, str(kubeconfig), "get", "nodes"))
     assert len([n for n in nodes if n.startswith(WORKLOAD + "-")]) == 4  # 2 control plane + 2 workers (etcd has none)
     assert not [n for n in names(kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "nodes")) if n.startswith(WORKLOAD)]
@@ -270,6 +234,9 @@ def test_delete_the_workload_cluster_from_its_management_cluster(lab, created, j
     workdir, dummy = created
     spec = tmp_path / ("%s.yaml" % JOB_WORKLOAD)
     spec.write_text(job_created[0]["cluster_config_data"])
+    secret = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "secret", "%s-kubeconfig" % JOB_WORKLOAD, "-n", "eksa-system")
+    job_server = api_server_kubeconfig(lab, base64.b64decode(secret["data"]["value"]).decode())
+    own_server = api_server_kubeconfig(lab, workdir / WORKLOAD / ("%s-eks-a-cluster.kubeconfig" % WORKLOAD))
     proc = play(lab, tmp_path, "delete_cluster.yml", "-e", "cluster_config=%s" % spec, "-e", "output_dir=%s" % tmp_path,
                 "-e", "management_kubeconfig=%s" % (workdir / MGMT / ("%s-eks-a-cluster.kubeconfig" % MGMT)))
     assert proc.returncode == 0, proc.stdout[-4000:]
@@ -277,6 +244,6 @@ def test_delete_the_workload_cluster_from_its_management_cluster(lab, created, j
     capi = names(kube(lab, mgmt, "get", "clusters.cluster.x-k8s.io", "-n", "eksa-system"))
     assert JOB_WORKLOAD not in capi and MGMT in capi and WORKLOAD in capi
     assert JOB_WORKLOAD not in names(kube(lab, mgmt, "get", "clusters.anywhere.eks.amazonaws.com", "-A"))
-    nodes = names(kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "nodes"))
+    nodes = names(kube(lab, job_server, "get", "nodes"))
     assert not [n for n in nodes if n.startswith(JOB_WORKLOAD + "-")]  # capi-sim deleted them where it made them
-    assert [n for n in nodes if n.startswith(WORKLOAD + "-")]
+    assert [n for n in names(kube(lab, own_server, "get", "nodes")) if n.startswith(WORKLOAD + "-")]
