@@ -216,9 +216,12 @@ def set_memory(cluster, config, mib):
     cluster["spec"].write_text("---".join(parts))
 
 
+# slow (make integration-all): two more rolls each; make test kills the workers' roll above and the delete below
 @pytest.mark.parametrize("config, group, markers", [
-    ("%s-cp" % NAME, "cp", ["control plane: 1/2 up to date", "control plane: 0/2 up to date, 3 machine(s)"]),
-    ("%s-etcd" % NAME, "%s-etcd" % NAME, ["etcd: 1/3 up to date", "etcd: 0/3 up to date, 4 machine(s)"]),
+    pytest.param("%s-cp" % NAME, "cp", ["control plane: 1/2 up to date", "control plane: 0/2 up to date, 3 machine(s)"],
+                 marks=pytest.mark.slow),
+    pytest.param("%s-etcd" % NAME, "%s-etcd" % NAME, ["etcd: 1/3 up to date", "etcd: 0/3 up to date, 4 machine(s)"],
+                 marks=pytest.mark.slow),
 ])
 def test_killed_in_the_control_plane_or_etcd_stage_converges(lab, cluster, config, group, markers):
     """An upgrade killed while the control plane (or etcd) rolls: the same command finishes exactly that roll."""
