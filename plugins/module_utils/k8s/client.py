@@ -442,6 +442,16 @@ def in_cluster_connection(token_file=None, ca_file=None, environ=None):
     return Connection(conf, source="the in-cluster service account")
 
 
+def in_cluster_kubeconfig(name="in-cluster", token_file=None, ca_file=None, environ=None):
+    """A self-contained kubeconfig (dict) for the pod's service account: server from KUBERNETES_SERVICE_HOST/PORT,
+    the CA and the token inlined, for tools that need a kubeconfig file (clusterctl). K8sError when not in a pod."""
+    conn = in_cluster_connection(token_file, ca_file, environ)
+    try:
+        return conn.kubeconfig_dict(name)
+    finally:
+        conn.close()
+
+
 def _in_cluster_available(environ, token_file=None):
     return bool(environ.get("KUBERNETES_SERVICE_HOST") and environ.get("KUBERNETES_SERVICE_PORT")
                 and os.path.isfile(token_file or SERVICE_TOKEN_FILE))
