@@ -291,7 +291,8 @@ class Connection:
     @property
     def token(self):
         value = (self.configuration.api_key or {}).get("BearerToken") or ""
-        return value[len("Bearer "):] if value.startswith("Bearer ") else (value or None)
+        # "Bearer <token>" from kubeconfigs, "bearer <token>" from the library's in-cluster loader
+        return value[len("Bearer "):] if value[:len("Bearer ")].lower() == "bearer " else (value or None)
 
     def private_dir(self):
         """The connection's private folder (0700), made on first use, removed by close()."""
