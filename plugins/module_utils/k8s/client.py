@@ -448,9 +448,13 @@ def in_cluster_kubeconfig(name="in-cluster", token_file=None, ca_file=None, envi
     the CA and the token inlined, for tools that need a kubeconfig file (clusterctl). K8sError when not in a pod."""
     conn = in_cluster_connection(token_file, ca_file, environ)
     try:
-        return conn.kubeconfig_dict(name)
+        config = conn.kubeconfig_dict(name)
     finally:
         conn.close()
+    user = config["users"][0]["user"]
+    if user.get("token"):
+        user["token"] = user["token"].strip()  # the file's trailing newline is no part of the token
+    return config
 
 
 def _in_cluster_available(environ, token_file=None):
