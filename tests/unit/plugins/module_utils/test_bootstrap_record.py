@@ -287,8 +287,8 @@ def service_account(tmp_path):
 
 def test_in_cluster_kubeconfig_from_the_service_account(service_account):
     env = {"KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"}
-    config = k8s_client.in_cluster_kubeconfig("mgmt-bootstrap", str(service_account / "token"),
-                                               str(service_account / "ca.crt"), env)
+    token, ca = str(service_account / "token"), str(service_account / "ca.crt")
+    config = k8s_client.in_cluster_kubeconfig("mgmt-bootstrap", token, ca, env)
     cluster = config["clusters"][0]["cluster"]
     assert cluster["server"] == "https://10.96.0.1:443"
     assert base64.b64decode(cluster["certificate-authority-data"]) == (service_account / "ca.crt").read_bytes()
