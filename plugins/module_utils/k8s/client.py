@@ -291,7 +291,8 @@ class Connection:
     @property
     def token(self):
         value = (self.configuration.api_key or {}).get("BearerToken") or ""
-        return value[len("Bearer "):] if value.startswith("Bearer ") else (value or None)
+        # "Bearer <token>" from kubeconfigs, "bearer <token>" from the library's in-cluster loader
+        return value[len("Bearer "):] if value[:len("Bearer ")].lower() == "bearer " else (value or None)
 
     def private_dir(self):
         """The connection's private folder (0700), made on first use, removed by close()."""
@@ -440,6 +441,20 @@ def in_cluster_connection(token_file=None, ca_file=None, environ=None):
     except ConfigException as exc:
         raise K8sError("in-cluster configuration (service account %s, CA %s): %s" % (token_file, ca_file, _first_line(exc)))
     return Connection(conf, source="the in-cluster service account")
+
+
+def in_cluster_kubeconfig(name="in-cluster", token_file=None, ca_file=None, environ=None):
+    """A self-contained kubeconfig (dict) for the pod's service account: server from KUBERNETES_SERVICE_HOST/PORT,
+    the CA and the token inlined, for tools that need a kubeconfig file (clusterctl). K8sError when not in a pod."""
+    conn = in_cluster_connection(token_file, ca_file, environ)
+    try:
+        config = conn.kubeconfig_dict(name)
+    finally:
+        conn.close()
+    user = config["users"][0]["user"]
+    if user.get("token"):
+        user["token"] = user["token"].strip()  # the file's trailing newline is no part of the token
+    return config
 
 
 def _in_cluster_available(environ, token_file=None):
