@@ -268,6 +268,7 @@ def test_day2_job_in_a_new_folder_plans_from_the_cluster_and_scales(lab, cluster
     assert machines(lab, cluster) == after
 
 
+@pytest.mark.slow  # make integration-all: make test keeps to the list of lab tests
 def test_control_plane_count_scales_without_replacing(lab, cluster):
     before = machines(lab, cluster)
     edit(cluster, ("  controlPlaneConfiguration:\n    count: 2\n", "  controlPlaneConfiguration:\n    count: 3\n"))
@@ -284,6 +285,7 @@ def test_control_plane_count_scales_without_replacing(lab, cluster):
     assert sorted(vms_of(lab, NAME)) == sorted(all_names(final))
 
 
+@pytest.mark.slow  # make integration-all: make test keeps to the list of lab tests
 def test_worker_labels_and_taints_roll_exactly_that_group(lab, cluster):
     before = machines(lab, cluster)
     edit(cluster, (WORKERS, WORKERS + "\n    labels:\n      tier: web\n    taints:\n    - effect: PreferNoSchedule\n"
