@@ -65,7 +65,7 @@ def main():
     figures = {"create": [], "create_wait": [], "upgrade": [], "upgrade_wait": [], "phases": {}}
     for i in range(args.repeat):
         with tempfile.TemporaryDirectory(prefix="eksa-bench-upgrade-") as workdir:
-            env = _env(workdir)
+            env = _env(workdir, REPO)
             name = "bup%d" % i
             play = [str(BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml")]
             total, tasks = timed(play + [str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir,
