@@ -47,6 +47,9 @@ ETCD_VERSION = "v3.6.16"
 GOVMOMI_VERSION = "v0.46.3"  # vcsim (our main in go/vcsim) and govc
 CLUSTERCTL_VERSION = "v1.13.5"
 KIND_VERSION = "v0.33.0"
+CAPI_VERSION = "v1.13.5"  # the real Cluster API managers (core, kubeadm bootstrap, kubeadm control plane)
+CAPV_VERSION = "v1.16.1"
+ETCDADM_BOOTSTRAP_VERSION = "v1.0.19"
 
 VSPHERE_USER = "administrator@vsphere.local"
 # the cloud provider's separate user (EKS Anywhere's EKSA_VSPHERE_CP_USERNAME/PASSWORD)
@@ -200,7 +203,95 @@ def _targets() -> dict:
         "govc": (f"{GOVMOMI_VERSION}-{_short(_install_ldflags('govc'))}", ["govc"]),
         "clusterctl": (f"{CLUSTERCTL_VERSION}-{_short(_install_ldflags('clusterctl'))}", ["clusterctl"]),
         "kind": (f"{KIND_VERSION}-{_short(_install_ldflags('kind'))}", ["kind"]),
+        "capi": (f"{CAPI_VERSION}-{CAPV_VERSION}-{_hash_files(go / 'capi', CR_PATCH)}", list(CAPI_MANAGERS)),
+        "etcdadm": (f"{ETCDADM_BOOTSTRAP_VERSION}-{_hash_files(go / 'etcdadm', CR_PATCH)}",
+                    ["etcdadm-bootstrap-manager"]),
     }
+
+
+# The real controllers (tests/lab/README.md): binary -> main package in go/capi
+CAPI_MANAGERS = {
+    "capi-manager": "sigs.k8s.io/cluster-api",
+    "kubeadm-bootstrap-manager": "sigs.k8s.io/cluster-api/bootstrap/kubeadm",
+    "kubeadm-control-plane-manager": "sigs.k8s.io/cluster-api/controlplane/kubeadm",
+    "capv-manager": "sigs.k8s.io/cluster-api-provider-vsphere",
+}
+# controller-runtime's webhook server binds every interface when no host is given, and no manager has a flag for
+# it: this patch (applied to a copy of the module at build time) makes the default 127.0.0.1.
+CR_PATCH = LAB_DIR / "go" / "controller-runtime-loopback.patch"
+
+
+# The providers' admission webhooks as their release renders them (the kubebuilder manifests of the pinned module;
+# lab_bundle.py adds the kustomize name prefix and namespace): exported into the build's cache dir, so `up` never needs
+# the Go module cache. provider key (lab_bundle.PROVIDERS) -> (module, version, file in the module)
+WEBHOOK_SOURCES = {
+    "capi": {
+        "core": ("sigs.k8s.io/cluster-api", CAPI_VERSION, "config/webhook/manifests.yaml"),
+        "bootstrap": ("sigs.k8s.io/cluster-api", CAPI_VERSION, "bootstrap/kubeadm/config/webhook/manifests.yaml"),
+        "controlPlane": ("sigs.k8s.io/cluster-api", CAPI_VERSION, "controlplane/kubeadm/config/webhook/manifests.yaml"),
+        "vSphere": ("sigs.k8s.io/cluster-api-provider-vsphere", CAPV_VERSION, "config/govmomi/webhook/manifests.yaml"),
+    },
+    "etcdadm": {
+        "etcdadmBootstrap": ("github.com/aws/etcdadm-bootstrap-provider", ETCDADM_BOOTSTRAP_VERSION,
+                             "config/webhook/manifests.yaml"),
+    },
+}
+
+
+def _export_webhooks(name: str, out: Path) -> None:
+    wd = out / "webhooks"
+    tmp = out / "webhooks.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    for key, (module, version, rel) in WEBHOOK_SOURCES[name].items():
+        p = subprocess.run([GO, "mod", "download", "-json", f"{module}@{version}"], cwd=LAB_DIR / "go" / name,
+                           env=_go_env(), capture_output=True, text=True)
+        if p.returncode != 0:
+            raise _explain_go_failure(f"download {module}@{version}", p.stdout + p.stderr)
+        shutil.copyfile(Path(json.loads(p.stdout)["Dir"]) / rel, tmp / f"{key}.yaml")
+    shutil.rmtree(wd, ignore_errors=True)
+    tmp.rename(wd)
+
+
+def webhooks_dirs() -> list[Path]:
+    """Where the built providers' webhook manifests are (for lab_bundle.generate in real-controller mode)."""
+    targets = _targets()
+    return [_target_dir(n, targets[n][0]) / "webhooks" for n in WEBHOOK_SOURCES]
+
+
+def _capi_ldflags() -> str:
+    major, minor = CAPI_VERSION.lstrip("v").split(".")[:2]
+    return (f"-s -w -X sigs.k8s.io/cluster-api/version.gitVersion={CAPI_VERSION}"
+            f" -X sigs.k8s.io/cluster-api/version.gitMajor={major} -X sigs.k8s.io/cluster-api/version.gitMinor={minor}"
+            " -X sigs.k8s.io/cluster-api/version.gitTreeState=clean"
+            f" -X sigs.k8s.io/cluster-api-provider-vsphere/pkg/version.gitVersion={CAPV_VERSION}")
+
+
+def _patched_module_copy(src: Path, work: Path) -> Path:
+    """A copy of the scratch module `src` in `work` whose controller-runtime is a patched copy (CR_PATCH)."""
+    mod = work / src.name
+    shutil.copytree(src, mod)
+    p = subprocess.run([GO, "list", "-m", "-json", "sigs.k8s.io/controller-runtime"], cwd=mod, env=_go_env(),
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        raise _explain_go_failure(f"resolve controller-runtime for {src.name}", p.stdout + p.stderr)
+    info = json.loads(p.stdout)
+    if not info.get("Dir"):
+        _run_go(["mod", "download", f"sigs.k8s.io/controller-runtime@{info['Version']}"], mod,
+                "download controller-runtime")
+        info = json.loads(subprocess.run([GO, "list", "-m", "-json", "sigs.k8s.io/controller-runtime"], cwd=mod,
+                                         env=_go_env(), capture_output=True, text=True, check=True).stdout)
+    cr = work / f"controller-runtime-{info['Version']}"
+    shutil.copytree(info["Dir"], cr)
+    for f in cr.rglob("*"):
+        f.chmod(0o755 if f.is_dir() else 0o644)
+    cr.chmod(0o755)
+    p = subprocess.run(["patch", "-p1", "--forward", "-i", str(CR_PATCH)], cwd=cr, capture_output=True, text=True)
+    if p.returncode != 0:
+        raise LabError(f"applying {CR_PATCH.name} to controller-runtime {info['Version']} failed:\n{p.stdout}{p.stderr}")
+    subprocess.run([GO, "mod", "edit", f"-replace=sigs.k8s.io/controller-runtime={cr}"], cwd=mod, env=_go_env(),
+                   check=True)
+    return mod
 
 
 COMPONENTS = {
@@ -210,6 +301,8 @@ COMPONENTS = {
     "govc": f"govc {GOVMOMI_VERSION}",
     "clusterctl": f"clusterctl {CLUSTERCTL_VERSION}",
     "kind": f"kind {KIND_VERSION}",
+    "capi": f"Cluster API managers {CAPI_VERSION} (core, kubeadm bootstrap, kubeadm control plane) and CAPV {CAPV_VERSION}",
+    "etcdadm": f"etcdadm bootstrap provider {ETCDADM_BOOTSTRAP_VERSION}",
 }
 
 
@@ -231,6 +324,23 @@ def _build_target(name: str, out: Path) -> float:
     elif name == "etcd":
         dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "etcd"), "go.etcd.io/etcd/server/v3"],
                      go / "etcd", f"build etcd {ETCD_VERSION}")
+    elif name in ("capi", "etcdadm"):
+        work = out.with_name(out.name + ".src")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            mod = _patched_module_copy(go / name, work)
+            dt = 0.0
+            if name == "capi":
+                # one go build per binary (two of them are named kubeadm); the build cache shares their packages
+                for binary, pkg in CAPI_MANAGERS.items():
+                    dt += _run_go(["build", "-trimpath", "-ldflags", _capi_ldflags(), "-o", str(tmp / binary), pkg],
+                                  mod, f"build {binary}")
+            else:
+                dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "etcdadm-bootstrap-manager"),
+                              "github.com/aws/etcdadm-bootstrap-provider"], mod, "build etcdadm-bootstrap-manager")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     elif name == "vcsim":
         dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
                      go / "vcsim", f"build vcsim (govmomi {GOVMOMI_VERSION})")
@@ -274,6 +384,8 @@ def build(only: list[str] | None = None) -> dict:
         if only and name not in only:
             continue
         out = _target_dir(name, key)
+        if name in WEBHOOK_SOURCES and not (out / "webhooks").is_dir():
+            _export_webhooks(name, out)
         for b in binaries:
             link = bd / b
             if link.is_symlink() or link.exists():
