@@ -206,6 +206,7 @@ def _targets() -> dict:
         "capi": (f"{CAPI_VERSION}-{CAPV_VERSION}-{_hash_files(go / 'capi', CR_PATCH)}", list(CAPI_MANAGERS)),
         "etcdadm": (f"{ETCDADM_BOOTSTRAP_VERSION}-{_hash_files(go / 'etcdadm', CR_PATCH)}",
                     ["etcdadm-bootstrap-manager"]),
+        "guest": (f"{K8S_VERSION}-{_hash_files(go / 'guest')}", ["lab-guest"]),
     }
 
 
@@ -303,6 +304,7 @@ COMPONENTS = {
     "kind": f"kind {KIND_VERSION}",
     "capi": f"Cluster API managers {CAPI_VERSION} (core, kubeadm bootstrap, kubeadm control plane) and CAPV {CAPV_VERSION}",
     "etcdadm": f"etcdadm bootstrap provider {ETCDADM_BOOTSTRAP_VERSION}",
+    "guest": "lab-guest (the simulated guest's control-plane endpoint and kubelet port-forward)",
 }
 
 
@@ -341,6 +343,9 @@ def _build_target(name: str, out: Path) -> float:
                               "github.com/aws/etcdadm-bootstrap-provider"], mod, "build etcdadm-bootstrap-manager")
         finally:
             shutil.rmtree(work, ignore_errors=True)
+    elif name == "guest":
+        dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-guest"), "."],
+                     go / "guest", "build lab-guest")
     elif name == "vcsim":
         dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
                      go / "vcsim", f"build vcsim (govmomi {GOVMOMI_VERSION})")
@@ -551,7 +556,7 @@ def _stop_all(sd: Path, timeout: float = 15) -> list[str]:
             continue
         entries.append((f, info))
     # stop dependents first: capi-sim, controller managers, api servers, vcsim, etcd last
-    order = ["capi-sim", "kcm-", "apiserver-", "vcsim", "etcd"]
+    order = ["capi-sim", "guest-sim", "real-controllers", "ctrl-", "lab-guest-", "kcm-", "apiserver-", "vcsim", "etcd"]
     entries.sort(key=lambda e: next((i for i, p in enumerate(order) if e[0].stem.startswith(p)), 99))
     for f, info in entries:
         pid, match = info["pid"], info.get("match")
@@ -706,6 +711,15 @@ def grow(n: int) -> dict:
 CLUSTERS = ("bootstrap", "workload")
 
 
+def controllers_mode() -> str:
+    """LAB_CONTROLLERS: `real` runs the real Cluster API managers (real_controllers.py) with the simulated guest
+    (guest_sim.py); `sim` (the default) runs capi-sim in place of all of them."""
+    mode = os.environ.get("LAB_CONTROLLERS", "sim").strip() or "sim"
+    if mode not in ("real", "sim"):
+        raise LabError(f"LAB_CONTROLLERS={mode!r}: `real` or `sim`")
+    return mode
+
+
 def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
     sd = state_dir()
     st = _read_state(sd)
@@ -783,11 +797,18 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
                 rest.close()
         # lab bundle + clusterctl repository
         import lab_bundle
-        b = lab_bundle.generate(sd / "bundle", shared_dir())
+        mode = controllers_mode()
+        state["controllers"] = mode
+        b = lab_bundle.generate(sd / "bundle", shared_dir(), webhooks_dirs() if mode == "real" else None)
         state["bundle"] = str(b["bundle"])
         state["clusterctl_config"] = str(b["clusterctl_config"])
-        # capi-sim
-        if capi_sim and os.environ.get("LAB_CAPI_SIM", "1") != "0":
+        if mode == "real":
+            # the real managers (for the provider Deployments clusterctl creates) and the simulated guest side
+            _start(sd, "real-controllers", [sys.executable, str(LAB_DIR / "real_controllers.py"), "--state-dir", str(sd)])
+            if capi_sim and os.environ.get("LAB_CAPI_SIM", "1") != "0":
+                _start(sd, "guest-sim", [sys.executable, str(LAB_DIR / "guest_sim.py"), "--state-dir", str(sd)])
+                state["guest_sim"] = True
+        elif capi_sim and os.environ.get("LAB_CAPI_SIM", "1") != "0":
             _start(sd, "capi-sim", [sys.executable, str(LAB_DIR / "capi_sim.py"), "--state-dir", str(sd)])
             state["capi_sim"] = True
         _write_state(sd, state)
@@ -861,6 +882,10 @@ def _status_rows(sd: Path, st: dict):
                    **{p["name"]: p["server"] for p in st.get("pool") or []})
     if st.get("capi_sim"):
         names.append("capi-sim")
+    if st.get("controllers") == "real":
+        names.append("real-controllers")
+    if st.get("guest_sim"):
+        names.append("guest-sim")
     for n in names:
         f = pdir / f"{n}.pid"
         if not f.exists():

@@ -156,8 +156,52 @@ def _metadata(p: dict) -> dict:
     return {"apiVersion": "clusterctl.cluster.x-k8s.io/v1alpha3", "kind": "Metadata", "releaseSeries": series}
 
 
-def generate(out: Path, shared: Path) -> dict:
+def _webhook_service(p: dict, labels: dict) -> dict:
+    return {"apiVersion": "v1", "kind": "Service",
+            "metadata": {"name": f"{p['prefix']}-webhook-service", "namespace": p["ns"], "labels": labels},
+            "spec": {"ports": [{"port": 443, "targetPort": 9443}],
+                     "selector": {"cluster.x-k8s.io/provider": p["label"], "control-plane": "controller-manager"}}}
+
+
+def _webhooks(p: dict, source: Path, labels: dict) -> list[dict]:
+    """The provider's admission webhook configurations as its release renders them (kustomize: name prefix, the
+    webhook Service in the provider's namespace, cert-manager's CA injection annotation)."""
+    docs = []
+    for d in _load_all(source):
+        if d.get("kind") not in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"):
+            continue
+        d = copy.deepcopy(d)
+        d["metadata"]["name"] = f"{p['prefix']}-{d['metadata']['name']}"
+        d["metadata"].setdefault("labels", {}).update(labels)
+        d["metadata"].setdefault("annotations", {})["cert-manager.io/inject-ca-from"] = \
+            f"{p['ns']}/{p['prefix']}-serving-cert"
+        for w in d.get("webhooks") or []:
+            svc = w["clientConfig"]["service"]
+            svc["name"], svc["namespace"] = f"{p['prefix']}-webhook-service", p["ns"]
+        docs.append(d)
+    return docs
+
+
+def _conversion(crd: dict, p: dict) -> dict:
+    """A multi-version CRD converted by its provider's webhook (as released; no-op for single-version CRDs)."""
+    if len([v for v in crd["spec"]["versions"] if v.get("served")]) > 1:
+        crd["spec"]["conversion"] = {"strategy": "Webhook", "webhook": {
+            "conversionReviewVersions": ["v1", "v1beta1"],
+            "clientConfig": {"service": {"name": f"{p['prefix']}-webhook-service", "namespace": p["ns"],
+                                         "path": "/convert"}}}}
+        crd["metadata"].setdefault("annotations", {})["cert-manager.io/inject-ca-from"] = \
+            f"{p['ns']}/{p['prefix']}-serving-cert"
+    return crd
+
+
+def generate(out: Path, shared: Path, webhooks_dirs: list[Path] | None = None) -> dict:
+    """webhooks_dirs: with real controllers (LAB_CONTROLLERS=real), where the built providers' webhook manifests are
+    (lab.webhooks_dirs()): their components then carry their admission webhooks and CRD conversion webhooks, as
+    released; without, none (capi-sim serves no webhook)."""
     out = Path(out)
+    sources = {}
+    for wd in webhooks_dirs or []:
+        sources.update({f.stem: f for f in Path(wd).glob("*.yaml")})
     crds_root = shared / "crds"
     if not crds_root.is_dir():
         raise FileNotFoundError(f"{crds_root} not found (set EKSA_SHARED_DIR)")
@@ -178,6 +222,9 @@ def generate(out: Path, shared: Path) -> dict:
                     continue
                 seen.add(f)
                 docs += [_crd(d, crd_labels) for d in _load_all(f) if d.get("kind") == "CustomResourceDefinition"]
+        if p["key"] in sources:
+            docs = [_conversion(d, p) if d["kind"] == "CustomResourceDefinition" else d for d in docs]
+            docs += [_webhook_service(p, labels)] + _webhooks(p, sources[p["key"]], labels)
         d = repo / p["label"] / p["version"]
         _dump_all(d / p["file"], docs)
         _dump_all(d / "metadata.yaml", [_metadata(p)])
