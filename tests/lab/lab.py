@@ -199,7 +199,7 @@ def _targets() -> dict:
     return {
         "k8s": (f"{K8S_VERSION}-{_hash_files(go / 'k8s')}", ["kube-apiserver", "kube-controller-manager", "kubectl"]),
         "etcd": (f"{ETCD_VERSION}-{_hash_files(go / 'etcd')}", ["etcd"]),
-        "vcsim": (f"{GOVMOMI_VERSION}-{_hash_files(go / 'vcsim')}", ["lab-vcsim"]),
+        "vcsim": (f"{GOVMOMI_VERSION}-{_hash_files(go / 'vcsim', VCSIM_PATCH)}", ["lab-vcsim"]),
         "govc": (f"{GOVMOMI_VERSION}-{_short(_install_ldflags('govc'))}", ["govc"]),
         "clusterctl": (f"{CLUSTERCTL_VERSION}-{_short(_install_ldflags('clusterctl'))}", ["clusterctl"]),
         "kind": (f"{KIND_VERSION}-{_short(_install_ldflags('kind'))}", ["kind"]),
@@ -268,31 +268,38 @@ def _capi_ldflags() -> str:
             f" -X sigs.k8s.io/cluster-api-provider-vsphere/pkg/version.gitVersion={CAPV_VERSION}")
 
 
-def _patched_module_copy(src: Path, work: Path) -> Path:
-    """A copy of the scratch module `src` in `work` whose controller-runtime is a patched copy (CR_PATCH)."""
+def _patched_module_copy(src: Path, work: Path, module: str = "sigs.k8s.io/controller-runtime",
+                         patch: Path | None = None) -> Path:
+    """A copy of the scratch module `src` in `work` whose dependency `module` is a patched copy (`patch`, a file in
+    tests/lab/go applied with `patch -p1`; CR_PATCH by default), pulled in with a `replace`."""
+    patch = patch or CR_PATCH
     mod = work / src.name
     shutil.copytree(src, mod)
-    p = subprocess.run([GO, "list", "-m", "-json", "sigs.k8s.io/controller-runtime"], cwd=mod, env=_go_env(),
-                       capture_output=True, text=True)
-    if p.returncode != 0:
-        raise _explain_go_failure(f"resolve controller-runtime for {src.name}", p.stdout + p.stderr)
-    info = json.loads(p.stdout)
-    if not info.get("Dir"):
-        _run_go(["mod", "download", f"sigs.k8s.io/controller-runtime@{info['Version']}"], mod,
-                "download controller-runtime")
-        info = json.loads(subprocess.run([GO, "list", "-m", "-json", "sigs.k8s.io/controller-runtime"], cwd=mod,
-                                         env=_go_env(), capture_output=True, text=True, check=True).stdout)
-    cr = work / f"controller-runtime-{info['Version']}"
-    shutil.copytree(info["Dir"], cr)
-    for f in cr.rglob("*"):
+
+    def info() -> dict:
+        p = subprocess.run([GO, "list", "-m", "-json", module], cwd=mod, env=_go_env(), capture_output=True, text=True)
+        if p.returncode != 0:
+            raise _explain_go_failure(f"resolve {module} for {src.name}", p.stdout + p.stderr)
+        return json.loads(p.stdout)
+
+    i = info()
+    if not i.get("Dir"):
+        _run_go(["mod", "download", f"{module}@{i['Version']}"], mod, f"download {module}")
+        i = info()
+    copy = work / f"{module.rsplit('/', 1)[-1]}-{i['Version']}"
+    shutil.copytree(i["Dir"], copy)
+    for f in copy.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
-    cr.chmod(0o755)
-    p = subprocess.run(["patch", "-p1", "--forward", "-i", str(CR_PATCH)], cwd=cr, capture_output=True, text=True)
+    copy.chmod(0o755)
+    p = subprocess.run(["patch", "-p1", "--forward", "-i", str(patch)], cwd=copy, capture_output=True, text=True)
     if p.returncode != 0:
-        raise LabError(f"applying {CR_PATCH.name} to controller-runtime {info['Version']} failed:\n{p.stdout}{p.stderr}")
-    subprocess.run([GO, "mod", "edit", f"-replace=sigs.k8s.io/controller-runtime={cr}"], cwd=mod, env=_go_env(),
-                   check=True)
+        raise LabError(f"applying {patch.name} to {module} {i['Version']} failed:\n{p.stdout}{p.stderr}")
+    subprocess.run([GO, "mod", "edit", f"-replace={module}={copy}"], cwd=mod, env=_go_env(), check=True)
     return mod
+
+
+# govmomi's simulator drops the ExtraConfig (CAPV's guestinfo.userdata) of a CloneVM_Task spec: fixed by this patch.
+VCSIM_PATCH = LAB_DIR / "go" / "govmomi-clone-extraconfig.patch"
 
 
 COMPONENTS = {
@@ -347,8 +354,15 @@ def _build_target(name: str, out: Path) -> float:
         dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-guest"), "."],
                      go / "guest", "build lab-guest")
     elif name == "vcsim":
-        dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
-                     go / "vcsim", f"build vcsim (govmomi {GOVMOMI_VERSION})")
+        work = out.with_name(out.name + ".src")
+        shutil.rmtree(work, ignore_errors=True)
+        work.mkdir(parents=True)
+        try:
+            mod = _patched_module_copy(go / "vcsim", work, "github.com/vmware/govmomi", VCSIM_PATCH)
+            dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
+                         mod, f"build vcsim (govmomi {GOVMOMI_VERSION})")
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
     else:
         pkg = {
             "govc": f"github.com/vmware/govmomi/govc@{GOVMOMI_VERSION}",
