@@ -35,18 +35,29 @@ def render_failure_domains(job):
                                                                       datacenter_config_name=ctx.datacenter['metadata']['name']))
 
 
+def _host_port(server):
+    """('vc.example.com', '') or ('127.0.0.1', '8443') from a datacenter config's server (host or host:port)."""
+    if server.count(':') == 1:
+        host, _, port = server.partition(':')
+        if port.isdigit():
+            return host, port
+    return server, ''
+
+
 def render_cloud_provider(job):
     """The cloud provider's ClusterResourceSet and ConfigMap."""
     ctx, base = job.ctx, job.base
     dc_spec = ctx.datacenter.get('spec') or {}
     cp_cfg = ctx.cspec.get('controlPlaneConfiguration') or {}
+    host, port = _host_port(base['vsphere']['server'])
+    vcenter = {'datacenters': [base['vsphere']['datacenter']], 'secretName': 'cloud-provider-vsphere-credentials',
+               'secretNamespace': 'kube-system', 'server': host, 'thumbprint': base['vsphere']['thumbprint']}
+    if port:
+        vcenter['port'] = port
     vsphere_conf = dump_plain({
         'global': {'secretName': 'cloud-provider-vsphere-credentials', 'secretNamespace': 'kube-system',
                    'thumbprint': base['vsphere']['thumbprint'], 'insecureFlag': bool(dc_spec.get('insecure'))},
-        'vcenter': {base['vsphere']['server']: {
-            'datacenters': [base['vsphere']['datacenter']], 'secretName': 'cloud-provider-vsphere-credentials',
-            'secretNamespace': 'kube-system', 'server': base['vsphere']['server'],
-            'thumbprint': base['vsphere']['thumbprint']}}})
+        'vcenter': {host: vcenter}})
     cpi = job.engine.text('cpi_manifests.yaml.j2', dict(base, vsphere_conf=vsphere_conf,
                                                         cp_taints=ctx.taints(cp_cfg.get('taints'))))
     cpi_docs = [d for d in yaml.load_all(cpi, Loader=job.engine.loader) if d]
@@ -57,7 +68,9 @@ def render_cloud_provider(job):
 def render_secrets(job):
     """CAPV's identity Secret and the cloud provider's credentials (wrapped for the ClusterResourceSet)."""
     username, password, cp_username, cp_password = job.ctx.credentials
-    server = job.base['vsphere']['server']
+    # the cloud provider looks its credentials up as <server>.username/.password, the server without its port (a
+    # Secret key cannot hold a colon: Kubernetes refuses "host:port.password")
+    server = _host_port(job.base['vsphere']['server'])[0]
     cpi_secret = dump_plain({'apiVersion': 'v1', 'kind': 'Secret', 'type': 'Opaque',
                              'metadata': {'name': 'cloud-provider-vsphere-credentials', 'namespace': 'kube-system'},
                              'data': {'%s.username' % server: b64(cp_username), '%s.password' % server: b64(cp_password)}})

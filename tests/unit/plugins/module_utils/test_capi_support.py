@@ -206,6 +206,25 @@ def test_support_reads_shared():
     assert ('cluster.x-k8s.io/v1beta2', 'Cluster') in crds()
 
 
+def test_cloud_provider_credentials_keys_without_the_servers_port():
+    """A server given as host:port (the lab's vCenter): the cloud provider's credential keys are <host>.username and
+    .password (Kubernetes refuses a colon in a Secret key: the real ClusterResourceSet controller failed to apply it),
+    and vsphere.conf carries the port on its own."""
+    docs = reference_docs('cluster_main.yaml')
+    for doc in docs:
+        if doc['kind'] == 'VSphereDatacenterConfig':
+            doc['spec']['server'] = '127.0.0.1:8443'
+    objects = render(docs)
+    name = docs[0]['metadata']['name']
+    wrapped = find(objects, 'Secret', '%s-cloud-provider-vsphere-credentials' % name)
+    secret = yaml.safe_load(wrapped['stringData']['data'])
+    assert sorted(secret['data']) == ['127.0.0.1.password', '127.0.0.1.username']
+    assert all(re.match(r'^[-._a-zA-Z0-9]+$', key) for key in secret['data'])
+    cpi = find(objects, 'ConfigMap', '%s-cpi-manifests' % name)
+    text = ''.join(cpi['data'].values())
+    assert 'port: \'8443\'' in text or 'port: "8443"' in text or "port: '8443'" in text, text[:2000]
+
+
 def test_thumbprint_follows_the_spec_as_eksa_renders_it():
     """Spec wins; insecure pins nothing; the server's thumbprint fills in only for an unpinned, untrusted certificate."""
     from ansible_collections.eksa.anywhere.plugins.module_utils.capi._base import thumbprint as _thumbprint
