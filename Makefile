@@ -128,13 +128,14 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 # are never touched, and clusters a previous test run left cannot meet the tests (`make demo` and `make test` in
 # either order). The pytest fixture starts the lab when it is down and stops what it started.
 TEST_LAB_STATE ?= $(or $(TMPDIR),/tmp)/eksa-anywhere-lab-test
+TEST_LAB_CONTROLLERS ?= sim
 integration: venv shared-data ## pytest integration tests in a lab of their own (tests/integration, marker lab)
-	export LAB_STATE_DIR="$(TEST_LAB_STATE)" && $(LAB_CLI) down >/dev/null \
+	export LAB_STATE_DIR="$(TEST_LAB_STATE)" LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && $(LAB_CLI) down >/dev/null \
 	  && cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m "lab and not slow" -q -p no:cacheprovider $(PYTEST_COLOR) $(INTEGRATION_ARGS)
 
 .PHONY: integration-all
 integration-all: venv shared-data ## every integration test, the slow ones too (more kill points of the create)
-	cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
+	export LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
 
 # Molecule: the create workflow in the lab, converge -> idempotence -> verify. Scenarios live where molecule expects
 # them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario, a version
@@ -142,7 +143,7 @@ integration-all: venv shared-data ## every integration test, the slow ones too (
 .PHONY: molecule
 molecule: venv collection-tree ## molecule test of the create workflow in a lab of its own (started clean, stopped after)
 	@echo "molecule test -s default  (extensions/molecule/default: the create workflow in the lab)"
-	@export LAB_STATE_DIR="$(TEST_LAB_STATE)" && $(LAB_CLI) down >/dev/null && $(LAB_CLI) up >/dev/null \
+	@export LAB_STATE_DIR="$(TEST_LAB_STATE)" LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && $(LAB_CLI) down >/dev/null && $(LAB_CLI) up >/dev/null \
 	  && eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
 	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default; \
 	  rc=$$?; LAB_STATE_DIR="$(TEST_LAB_STATE)" $(LAB_CLI) down >/dev/null; exit $$rc

@@ -5,6 +5,11 @@ LAB_PYTHON    ?= $(VENV_PYTHON)
 LAB_CLI        = $(LAB_PYTHON) $(ROOT)/tests/lab/lab.py
 LAB_GO        ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export LAB_GO
+# Who reconciles the Cluster API objects (tests/lab/README.md): `real` - the real Cluster API managers, with the VM
+# guests and the etcdadm controller simulated (guest-sim) - for the demo's lab; make test's lab runs
+# TEST_LAB_CONTROLLERS (capi-sim; tests/integration/real starts a real one of its own).
+LAB_CONTROLLERS ?= real
+export LAB_CONTROLLERS
 
 .PHONY: lab-build lab-up lab-down lab-status lab-env lab-test
 lab-build: venv ## build the lab's binaries into the cache (once per pinned version)

@@ -738,7 +738,11 @@ def up(seed_inventory: Path | None = None, capi_sim: bool = True) -> dict:
     sd = state_dir()
     st = _read_state(sd)
     if st and _healthy(sd, st):
-        log(f"lab already up (state dir {sd})")
+        mode = st.get("controllers") or "sim"
+        log(f"lab already up (state dir {sd}, controllers: {mode})")
+        if mode != controllers_mode():
+            log(f"note: LAB_CONTROLLERS={controllers_mode()} asks for the other mode; the running lab keeps its "
+                f"clusters and its mode (`lab.py down` first to switch)")
         return st
     if st or (sd / "pids").exists():
         log("stale lab state found; cleaning up first")

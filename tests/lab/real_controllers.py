@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import hashlib
 import json
 import logging
 import os
@@ -128,9 +129,10 @@ class Runner:
     def _host(self, server: str, binary: str) -> str:
         if binary not in FIXED_PORT:
             return "127.0.0.1"
-        # an address of its own per instance (servers: bootstrap, workload, workload-<i>)
+        # an address of its own per instance: per lab (its state dir) and per server (bootstrap, workload, workload-<i>)
         index = {"bootstrap": 1, "workload": 2}.get(server) or int(server.rsplit("-", 1)[1]) + 1
-        return f"127.0.1.{index}"
+        lab_octet = int(hashlib.sha256(str(self.sd.resolve()).encode()).hexdigest(), 16) % 250 + 1
+        return f"127.1.{lab_octet}.{index}"
 
     def start(self, server: str, binary: str) -> dict:
         name = self._proc_name(server, binary)

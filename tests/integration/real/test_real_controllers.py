@@ -121,11 +121,16 @@ def test_the_real_webhooks_convert_and_refuse(real_lab, created):
     old = kube(real_lab, kubeconfig, "-n", "eksa-system", "get", f"clusters.v1beta1.cluster.x-k8s.io/{NAME}")
     assert old["apiVersion"] == "cluster.x-k8s.io/v1beta1"
     assert old["spec"]["infrastructureRef"]["apiVersion"].startswith("infrastructure.cluster.x-k8s.io/")  # converted
+    templates = kube(real_lab, kubeconfig, "-n", "eksa-system", "get",
+                     "vspheremachinetemplates.infrastructure.cluster.x-k8s.io")["items"]
+    template = next(t["metadata"]["name"] for t in templates if t["metadata"]["name"].startswith(NAME))
+    # CAPV's validating webhook (not the CRD's schema) keeps a machine template's spec immutable
     p = subprocess.run([os.path.join(real_lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig, "-n", "eksa-system",
-                        "patch", "machinedeployments.cluster.x-k8s.io", f"{NAME}-md-0", "--type", "merge",
-                        "-p", '{"spec":{"clusterName":"another"}}', "--dry-run=server"],
+                        "patch", "vspheremachinetemplates.infrastructure.cluster.x-k8s.io", template, "--type", "merge",
+                        "-p", '{"spec":{"template":{"spec":{"numCPUs":7}}}}', "--dry-run=server"],
                        capture_output=True, text=True, timeout=60, check=False)
-    assert p.returncode != 0 and "admission webhook" in p.stderr, p.stdout + p.stderr
+    assert p.returncode != 0 and "Please create a new resource instead" in p.stderr, \
+        p.stdout + p.stderr
 
 
 def test_second_run_changes_nothing(real_lab, created):
