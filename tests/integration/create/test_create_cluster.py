@@ -215,7 +215,7 @@ KILL_POINTS = [
     "Creating new bootstrap cluster",
     pytest.param("Installing cluster-api providers on bootstrap cluster", marks=_SLOW),
     pytest.param("Creating new workload cluster", marks=_SLOW),
-    "etcd: ",
+    pytest.param("etcd: ", marks=_SLOW),  # make test's time went to tests/integration/real (a create of its own)
     pytest.param("Installing networking on workload cluster", marks=_SLOW),
     "Moving cluster management from bootstrap to workload cluster",
     pytest.param("Creating EKS-A CRDs instances on workload cluster", marks=_SLOW),
