@@ -223,13 +223,31 @@ class Guest:
                 k.merge(obj_path(CAPI2, "clusters", ns, cname, "status"), {"status": {"conditions": conds}})
                 LOG.info("%s: etcd of %s/%s initialized at %s", k.name, ns, cname, addr)
                 continue
+            # members are replaced one at a time, a new one first (surge), as etcdadm-controller does: outdated =
+            # cloned from another template than the EtcdadmCluster's
+            infra = {v["metadata"]["name"]: v for v in k.list(obj_path(INFRA2, "vspheremachines", ns)
+                                                             + f"?labelSelector={ETCD_LABEL}={ename}")}
+            cloned = {m["metadata"]["name"]: ((infra.get(m["spec"]["infrastructureRef"]["name"]) or {})
+                                              .get("metadata", {}).get("annotations") or {})
+                      .get("cluster.x-k8s.io/cloned-from-name") for m in machines}
+            outdated = [m for m in machines if cloned[m["metadata"]["name"]] != tref["name"]]
+            all_up = len(addresses) == len(machines)
             if len(machines) < want:
                 self.etcd_machine(k, c, ec, tmpl, len(machines))
+            elif all_up and len(machines) > want:
+                gone = (outdated or machines)[0]  # the oldest outdated member, else the oldest (scale down)
+                k.req("DELETE", obj_path(CAPI2, "machines", ns, gone["metadata"]["name"]))
+                LOG.info("%s: etcd machine %s/%s deleted (etcdadm controller: guest-sim)", k.name, ns,
+                         gone["metadata"]["name"])
+            elif all_up and outdated:
+                self.etcd_machine(k, c, ec, tmpl, len(machines))
             ready = len(addresses)
+            up_to_date = len(machines) - len(outdated)
             self.etcd_client_secret(k, c, ec)
             k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ename, "status"), {"status": {
-                "ready": ready >= want and len(machines) == want, "initialized": True, "creationComplete": True,
-                "replicas": len(machines), "readyReplicas": ready, "upToDateReplicas": len(machines),
+                "ready": ready >= want and len(machines) == want and not outdated, "initialized": True,
+                "creationComplete": True,
+                "replicas": len(machines), "readyReplicas": ready, "upToDateReplicas": up_to_date,
                 "initMachineAddress": addresses[0] if addresses else "",
                 "endpoints": ",".join(f"https://{a}:2379" for a in addresses),
                 "observedGeneration": ec["metadata"]["generation"],
@@ -398,6 +416,10 @@ class Guest:
 
     def control_plane_guest(self, k, host, m, node: str) -> None:
         ns = m["metadata"]["namespace"]
+        if host.get("/api/v1/namespaces/kube-system/configmaps/kubelet-config") is None:
+            host.create("/api/v1/namespaces/kube-system/configmaps", {
+                "apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "kubelet-config", "namespace": "kube-system"},
+                "data": {"kubelet": "apiVersion: kubelet.config.k8s.io/v1beta1\nkind: KubeletConfiguration\n"}})
         if host.get("/api/v1/namespaces/kube-system/configmaps/kubeadm-config") is None:
             sec = k.get(obj_path("v1", "secrets", ns, m["spec"]["bootstrap"]["dataSecretName"]))
             cfg = cluster_configuration(base64.b64decode(sec["data"]["value"]).decode()) if sec else None
