@@ -241,6 +241,11 @@ class Guest:
                          gone["metadata"]["name"])
             elif all_up and outdated:
                 self.etcd_machine(k, c, ec, tmpl, len(machines))
+            init = k.get(obj_path("v1", "secrets", ns, f"{cname}-etcd-init"))
+            recorded = base64.b64decode(((init or {}).get("data") or {}).get("address") or "").decode()
+            if init is not None and addresses and recorded not in addresses:  # the member it names was replaced
+                k.merge(obj_path("v1", "secrets", ns, f"{cname}-etcd-init"), {"stringData": {
+                    "address": addresses[-1], "clientUrls": f"https://{addresses[-1]}:2379"}})
             ready = len(addresses)
             up_to_date = len(machines) - len(outdated)
             self.etcd_client_secret(k, c, ec)
