@@ -96,11 +96,12 @@ def main():
         for i in range(args.repeat):
             for mode in ("sim", "real"):
                 figures[mode].append(measure(mode, i, base))
+    median = {}
     for mode in ("sim", "real"):
-        creates = [c for c, _ in figures[mode]]
-        print("controllers mode=%s create=%.2fs lab_rss=%d MiB" % (mode, statistics.median(creates),
-                                                                   max(r for _, r in figures[mode])))
-    ratio = statistics.median(c for c, _ in figures["real"]) / statistics.median(c for c, _ in figures["sim"])
+        median[mode] = statistics.median(create for create, rss in figures[mode])
+        print("controllers mode=%s create=%.2fs lab_rss=%d MiB" % (mode, median[mode],
+                                                                   max(rss for create, rss in figures[mode])))
+    ratio = median["real"] / median["sim"]
     print("controllers real/sim ratio=%.2f" % ratio)
 
 

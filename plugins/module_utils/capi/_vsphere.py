@@ -38,7 +38,7 @@ def render_failure_domains(job):
 def _host_port(server):
     """('vc.example.com', '') or ('127.0.0.1', '8443') from a datacenter config's server (host or host:port)."""
     if server.count(':') == 1:
-        host, _, port = server.partition(':')
+        host, dummy, port = server.partition(':')
         if port.isdigit():
             return host, port
     return server, ''
