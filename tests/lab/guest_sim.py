@@ -182,7 +182,16 @@ class Guest:
             ns, ename = ec["metadata"]["namespace"], ec["metadata"]["name"]
             cname = (ec["metadata"].get("labels") or {}).get(CLUSTER_LABEL) or ename.removesuffix("-etcd")
             c = k.get(obj_path(CAPI2, "clusters", ns, cname))
-            if c is None or _paused(c) or ec["metadata"].get("deletionTimestamp"):
+            if c is None or _paused(c):
+                continue
+            if c["metadata"].get("deletionTimestamp") or ec["metadata"].get("deletionTimestamp"):
+                # EKS Anywhere's Cluster API fork deletes the managed etcd with its Cluster; upstream's Cluster waits for
+                # every Machine of the cluster (etcd ones included) to be gone first: the etcd members go now
+                for m in k.list(obj_path(CAPI2, "machines", ns) + f"?labelSelector={ETCD_LABEL}={ename}"):
+                    if not m["metadata"].get("deletionTimestamp"):
+                        k.req("DELETE", obj_path(CAPI2, "machines", ns, m["metadata"]["name"]))
+                        LOG.info("%s: etcd machine %s/%s deleted with its cluster (etcdadm controller: guest-sim)",
+                                 k.name, ns, m["metadata"]["name"])
                 continue
             if not any(o.get("kind") == "Cluster" for o in ec["metadata"].get("ownerReferences") or []):
                 k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ename),
