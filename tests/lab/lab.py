@@ -271,7 +271,7 @@ def _capi_ldflags() -> str:
 def _patched_module_copy(src: Path, work: Path, module: str = "sigs.k8s.io/controller-runtime",
                          patch: Path | None = None) -> Path:
     """A copy of the scratch module `src` in `work` whose dependency `module` is a patched copy (`patch`, a file in
-    tests/lab/go applied with `patch -p1`; CR_PATCH by default), pulled in with a `replace`."""
+    tests/lab/go applied with `git apply -p1`; CR_PATCH by default), pulled in with a `replace`."""
     patch = patch or CR_PATCH
     mod = work / src.name
     shutil.copytree(src, mod)
@@ -291,7 +291,9 @@ def _patched_module_copy(src: Path, work: Path, module: str = "sigs.k8s.io/contr
     for f in copy.rglob("*"):
         f.chmod(0o755 if f.is_dir() else 0o644)
     copy.chmod(0o755)
-    p = subprocess.run(["patch", "-p1", "--forward", "-i", str(patch)], cwd=copy, capture_output=True, text=True)
+    # git apply works outside a repository (git is there: the project is a clone); no `patch` program needed
+    p = subprocess.run(["git", "apply", "-p1", str(patch)], cwd=copy, capture_output=True, text=True,
+                       env=dict(os.environ, GIT_CEILING_DIRECTORIES=str(copy.parent)))  # never a repository above
     if p.returncode != 0:
         raise LabError(f"applying {patch.name} to {module} {i['Version']} failed:\n{p.stdout}{p.stderr}")
     subprocess.run([GO, "mod", "edit", f"-replace={module}={copy}"], cwd=mod, env=_go_env(), check=True)
