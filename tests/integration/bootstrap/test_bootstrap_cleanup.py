@@ -168,6 +168,7 @@ def _mount_points():
     return missing
 
 
+@pytest.mark.slow  # make integration-all: make test's time went to the real controllers' build and tests/integration/real
 def test_bootstrap_in_cluster_as_a_container_group_job(lab, kept, tmp_path):
     """The job's process alone sees the service account (a private mount namespace): nothing on the machine changes."""
     if os.geteuid() != 0 or not shutil.which("unshare"):
