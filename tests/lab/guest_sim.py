@@ -44,6 +44,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -67,6 +68,13 @@ def _cond(type_: str, status: bool, reason: str, message: str = "") -> dict:
     return {"type": type_, "status": "True" if status else "False", "reason": reason,
             "message": message or f"{type_} is {status} (guest-sim)",
             "lastTransitionTime": now()}
+
+
+def _changed(old: dict, new: dict) -> bool:
+    """Whether writing `new` over the status `old` changes anything but the conditions' transition times."""
+    strip = lambda st: {k: ([{f: x for f, x in c.items() if f != "lastTransitionTime"} for c in v or []]  # noqa: E731
+                            if k == "conditions" else v) for k, v in st.items()}
+    return strip({k: old.get(k) for k in new}) != strip(new)
 
 
 def _paused(c: dict) -> bool:
@@ -258,7 +266,7 @@ class Guest:
             ready = len(addresses)
             up_to_date = len(machines) - len(outdated)
             self.etcd_client_secret(k, c, ec)
-            k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ename, "status"), {"status": {
+            status = {
                 "ready": ready >= want and len(machines) == want and not outdated, "initialized": True,
                 "creationComplete": True,
                 "replicas": len(machines), "readyReplicas": ready, "upToDateReplicas": up_to_date,
@@ -267,7 +275,9 @@ class Guest:
                 "observedGeneration": ec["metadata"]["generation"],
                 "conditions": [_cond("Ready", ready >= want, "Ready" if ready >= want else "EtcdMachinesNotReady"),
                                _cond("EtcdMachinesReady", ready >= want,
-                                     "Ready" if ready >= want else "EtcdMachinesNotReady")]}})
+                                     "Ready" if ready >= want else "EtcdMachinesNotReady")]}
+            if _changed(ec.get("status") or {}, status):  # a write only when something changed: no watch churn
+                k.merge(obj_path(ETCD1, "etcdadmclusters", ns, ename, "status"), {"status": status})
 
     def etcd_machine(self, k, c, ec, tmpl, i: int) -> None:
         ns, ename, cname = ec["metadata"]["namespace"], ec["metadata"]["name"], c["metadata"]["name"]
@@ -532,9 +542,18 @@ def main(argv=None) -> int:
     stop = []
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     LOG.info("started")
+    # a pass as soon as something the guest answers to changes (a VM cloned or powered on, a Machine given its
+    # providerID, an EtcdadmCluster, a Cluster, a Deployment), else every --interval seconds
+    wake = threading.Event()
+    for k in g.sim.kubes:
+        for path in (f"/apis/{CAPI2}/machines", f"/apis/{INFRA2}/vspherevms", f"/apis/{ETCD1}/etcdadmclusters",
+                     f"/apis/{CAPI2}/clusters", "/apis/apps/v1/deployments"):
+            threading.Thread(target=k.watch, args=(path, wake, stop), daemon=True).start()
     while not stop:
+        wake.clear()
         g.reconcile()
-        time.sleep(a.interval)
+        wake.wait(a.interval)
+        time.sleep(0.05)  # events come in bursts: one pass for the burst
     LOG.info("stopped")
     return 0
 

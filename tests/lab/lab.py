@@ -203,7 +203,8 @@ def _targets() -> dict:
         "govc": (f"{GOVMOMI_VERSION}-{_short(_install_ldflags('govc'))}", ["govc"]),
         "clusterctl": (f"{CLUSTERCTL_VERSION}-{_short(_install_ldflags('clusterctl'))}", ["clusterctl"]),
         "kind": (f"{KIND_VERSION}-{_short(_install_ldflags('kind'))}", ["kind"]),
-        "capi": (f"{CAPI_VERSION}-{CAPV_VERSION}-{_hash_files(go / 'capi', CR_PATCH)}", list(CAPI_MANAGERS)),
+        "capi": (f"{CAPI_VERSION}-{CAPV_VERSION}-{_hash_files(go / 'capi', *CAPI_PATCHES.values())}",
+                 list(CAPI_MANAGERS)),
         "etcdadm": (f"{ETCDADM_BOOTSTRAP_VERSION}-{_hash_files(go / 'etcdadm', CR_PATCH)}",
                     ["etcdadm-bootstrap-manager"]),
         "guest": (f"{K8S_VERSION}-{_hash_files(go / 'guest')}", ["lab-guest"]),
@@ -220,6 +221,13 @@ CAPI_MANAGERS = {
 # controller-runtime's webhook server binds every interface when no host is given, and no manager has a flag for
 # it: this patch (applied to a copy of the module at build time) makes the default 127.0.0.1.
 CR_PATCH = LAB_DIR / "go" / "controller-runtime-loopback.patch"
+# The Cluster API managers' build also takes two timing patches (tests/lab/README.md, "Real controllers"): Cluster API's
+# cluster cache retries a failed first connection after LAB_CLUSTERCACHE_RETRY_INTERVAL (30s without it), and CAPV's
+# ReconcilerRateLimiting flag reaches the Cluster API controller builder its reconcilers are built with.
+CAPI_RETRY_PATCH = LAB_DIR / "go" / "cluster-api-clustercache-retry.patch"
+CAPV_RATE_PATCH = LAB_DIR / "go" / "capv-reconciler-rate-limiting.patch"
+CAPI_PATCHES = {"sigs.k8s.io/controller-runtime": CR_PATCH, "sigs.k8s.io/cluster-api": CAPI_RETRY_PATCH,
+                "sigs.k8s.io/cluster-api-provider-vsphere": CAPV_RATE_PATCH}
 
 
 # The providers' admission webhooks as their release renders them (the kubebuilder manifests of the pinned module;
@@ -268,19 +276,24 @@ def _capi_ldflags() -> str:
             f" -X sigs.k8s.io/cluster-api-provider-vsphere/pkg/version.gitVersion={CAPV_VERSION}")
 
 
-def _patched_module_copy(src: Path, work: Path, module: str = "sigs.k8s.io/controller-runtime",
-                         patch: Path | None = None) -> Path:
-    """A copy of the scratch module `src` in `work` whose dependency `module` is a patched copy (`patch`, a file in
-    tests/lab/go applied with `git apply -p1`; CR_PATCH by default), pulled in with a `replace`."""
-    patch = patch or CR_PATCH
+def _patched_module_copy(src: Path, work: Path, patches: dict[str, Path] | None = None) -> Path:
+    """A copy of the scratch module `src` in `work` whose dependencies (module -> patch, a file in tests/lab/go
+    applied with `git apply -p1`; {controller-runtime: CR_PATCH} by default) are patched copies, pulled in with a
+    `replace` each."""
     mod = work / src.name
     shutil.copytree(src, mod)
+    for module, patch in (patches or {"sigs.k8s.io/controller-runtime": CR_PATCH}).items():
+        _patch_dependency(mod, work, module, patch)
+    return mod
 
+
+def _patch_dependency(mod: Path, work: Path, module: str, patch: Path) -> None:
     def info() -> dict:
         p = subprocess.run([GO, "list", "-m", "-json", module], cwd=mod, env=_go_env(), capture_output=True, text=True)
         if p.returncode != 0:
-            raise _explain_go_failure(f"resolve {module} for {src.name}", p.stdout + p.stderr)
-        return json.loads(p.stdout)
+            raise _explain_go_failure(f"resolve {module} for {mod.name}", p.stdout + p.stderr)
+        i = json.loads(p.stdout)
+        return i.get("Replace") or i  # a module the scratch module already replaces (by a version): that version
 
     i = info()
     if not i.get("Dir"):
@@ -297,7 +310,6 @@ def _patched_module_copy(src: Path, work: Path, module: str = "sigs.k8s.io/contr
     if p.returncode != 0:
         raise LabError(f"applying {patch.name} to {module} {i['Version']} failed:\n{p.stdout}{p.stderr}")
     subprocess.run([GO, "mod", "edit", f"-replace={module}={copy}"], cwd=mod, env=_go_env(), check=True)
-    return mod
 
 
 # govmomi's simulator drops the ExtraConfig (CAPV's guestinfo.userdata) of a CloneVM_Task spec: fixed by this patch.
@@ -340,7 +352,7 @@ def _build_target(name: str, out: Path) -> float:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
-            mod = _patched_module_copy(go / name, work)
+            mod = _patched_module_copy(go / name, work, CAPI_PATCHES if name == "capi" else None)
             dt = 0.0
             if name == "capi":
                 # one go build per binary (two of them are named kubeadm); the build cache shares their packages
@@ -360,7 +372,7 @@ def _build_target(name: str, out: Path) -> float:
         shutil.rmtree(work, ignore_errors=True)
         work.mkdir(parents=True)
         try:
-            mod = _patched_module_copy(go / "vcsim", work, "github.com/vmware/govmomi", VCSIM_PATCH)
+            mod = _patched_module_copy(go / "vcsim", work, {"github.com/vmware/govmomi": VCSIM_PATCH})
             dt = _run_go(["build", "-trimpath", "-ldflags", "-s -w", "-o", str(tmp / "lab-vcsim"), "."],
                          mod, f"build vcsim (govmomi {GOVMOMI_VERSION})")
         finally:

@@ -55,6 +55,15 @@ MANAGERS = {
 # LAB_WEBHOOK_HOST gives it (a 127.x address of its own per instance), its certificates in $TMPDIR.
 FIXED_PORT = {"etcdadm-bootstrap-manager": 9443}
 WIRE_EVERY = 20.0
+# Cluster API's ReconcilerRateLimiting feature gate (beta, on by default since v1.13) holds every object to one reconcile
+# a second, a guard for real API servers and real VMs that takes minutes. The lab's machines boot in milliseconds,
+# so a create is a chain of one-second waits: the lab turns the gate off (the reconcilers themselves are unchanged).
+# (CAPV's flag of that name reaches Cluster API's builder through a lab patch: tests/lab/go.)
+RATE_LIMITING_OFF = ["--feature-gates=ReconcilerRateLimiting=false"]
+# Cluster API's cluster cache retries a failed connection to a cluster after 30s. The first attempt fails by design:
+# the cluster's kubeconfig and API server come with its first control-plane machine (minutes on real VMs, a second
+# here). A lab patch (tests/lab/go) reads the interval from this variable.
+CLUSTERCACHE_RETRY = "2s"
 
 
 def _binary(name: str) -> Path:
@@ -160,6 +169,8 @@ class Runner:
                 creds.touch(mode=0o600)
                 argv.append(f"--credentials-file={creds}")
                 env["POD_NAMESPACE"] = "capv-system"
+            argv += RATE_LIMITING_OFF
+            env["LAB_CLUSTERCACHE_RETRY_INTERVAL"] = CLUSTERCACHE_RETRY
         _serving_cert(self.pki, host, certs)
         (self.sd / "controllers").mkdir(exist_ok=True)
         (self.sd / "controllers" / f"{name}.json").write_text(json.dumps(info))
