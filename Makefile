@@ -122,28 +122,29 @@ sanity-pip-bootstrap: $(SANITY_VENV)/.stamp
 	  print(re.search(r"pip=.([0-9.]+).", open(p).read()).group(1))'); \
 	  mkdir -p "$$HOME/.ansible/test/cache" && cp scripts/ansible-test-get-pip.py "$$HOME/.ansible/test/cache/get_pip_$${v//./_}.py"
 
-# Integration tests against the lab (real vcsim, kube-apiservers, clusterctl; capi-sim): builds the lab on first use.
+# Integration tests against the lab (real vcsim, kube-apiservers, clusterctl, Cluster API managers): builds the lab on
+# first use. Two labs of make test's own, started clean and stopped at the end (the demo's lab and its clusters are
+# never touched: `make demo` and `make test` in either order), running at the same time (scripts/integration.sh): the
+# create tests, the AWX jobs and tests/integration/real on the REAL Cluster API controllers (TEST_LAB_STATE), every other
+# package on capi-sim (TEST_SIM_LAB_STATE). INTEGRATION_JOBS=1: one group after the other.
 .PHONY: integration
-# make test's lab is its own (TEST_LAB_STATE), started clean and stopped at the end: the demo's lab and its clusters
-# are never touched, and clusters a previous test run left cannot meet the tests (`make demo` and `make test` in
-# either order). The pytest fixture starts the lab when it is down and stops what it started.
 TEST_LAB_STATE ?= $(or $(TMPDIR),/tmp)/eksa-anywhere-lab-test
-TEST_LAB_CONTROLLERS ?= sim
-integration: venv shared-data ## pytest integration tests in a lab of their own (tests/integration, marker lab)
-	export LAB_STATE_DIR="$(TEST_LAB_STATE)" LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && $(LAB_CLI) down >/dev/null \
-	  && cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m "lab and not slow" -q -p no:cacheprovider $(PYTEST_COLOR) $(INTEGRATION_ARGS)
+TEST_SIM_LAB_STATE ?= $(TEST_LAB_STATE)-sim
+export TEST_LAB_STATE TEST_SIM_LAB_STATE
+integration: venv shared-data ## pytest integration tests in two labs of their own (real controllers + capi-sim; marker lab)
+	cd "$(ROOT)" && scripts/integration.sh "$(VENV_PYTHON)" "lab and not slow" $(PYTEST_COLOR) $(INTEGRATION_ARGS)
 
 .PHONY: integration-all
 integration-all: venv shared-data ## every integration test, the slow ones too (more kill points of the create)
-	export LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && cd "$(ROOT)" && $(VENV_PYTHON) -m pytest tests/integration -m lab -q -p no:cacheprovider $(PYTEST_COLOR)
+	cd "$(ROOT)" && scripts/integration.sh "$(VENV_PYTHON)" "lab" $(PYTEST_COLOR) $(INTEGRATION_ARGS)
 
 # Molecule: the create workflow in the lab, converge -> idempotence -> verify. Scenarios live where molecule expects
 # them in a collection (extensions/molecule/<scenario>/); the create workflow is the `default` scenario, a version
 # upgrade of a created cluster is `upgrade_cluster` (make molecule-upgrade).
 .PHONY: molecule
-molecule: venv collection-tree ## molecule test of the create workflow in a lab of its own (started clean, stopped after)
+molecule: venv collection-tree ## molecule test of the create workflow in a lab of its own (real controllers; started clean, stopped after)
 	@echo "molecule test -s default  (extensions/molecule/default: the create workflow in the lab)"
-	@export LAB_STATE_DIR="$(TEST_LAB_STATE)" LAB_CONTROLLERS="$(TEST_LAB_CONTROLLERS)" && $(LAB_CLI) down >/dev/null && $(LAB_CLI) up >/dev/null \
+	@export LAB_STATE_DIR="$(TEST_LAB_STATE)" LAB_CONTROLLERS=real && $(LAB_CLI) down >/dev/null && $(LAB_CLI) up >/dev/null \
 	  && eval "$$($(LAB_CLI) env)" && export EKSA_VSPHERE_USERNAME="$$LAB_VSPHERE_USERNAME" EKSA_VSPHERE_PASSWORD="$$LAB_VSPHERE_PASSWORD" \
 	  && cd "$(ROOT)" && $(VENV_BIN)/molecule test -s default; \
 	  rc=$$?; LAB_STATE_DIR="$(TEST_LAB_STATE)" $(LAB_CLI) down >/dev/null; exit $$rc

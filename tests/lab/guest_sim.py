@@ -62,6 +62,7 @@ BOOT1 = "bootstrap.cluster.x-k8s.io/v1beta1"
 CP_LABEL = "cluster.x-k8s.io/control-plane"
 ETCD_LABEL = "cluster.x-k8s.io/etcd-cluster"
 CLUSTER_LABEL = "cluster.x-k8s.io/cluster-name"
+MD_LABEL = "cluster.x-k8s.io/deployment-name"
 
 
 def _cond(type_: str, status: bool, reason: str, message: str = "") -> dict:
@@ -171,15 +172,12 @@ class Guest:
         return self.sim.cluster_opts(c)["fault"]
 
     def _never_ready_vm(self, k, v) -> bool:
-        """machine-never-ready: the first worker's guest never gets an IP (so never a Node)."""
-        labels = v["metadata"].get("labels") or {}
-        if CP_LABEL in labels or ETCD_LABEL in labels:
-            return False
-        ns = v["metadata"]["namespace"]
-        workers = sorted(x["metadata"]["name"] for x in k.list(obj_path(INFRA2, "vspherevms", ns))
-                         if (x["metadata"].get("labels") or {}).get(CLUSTER_LABEL) == labels.get(CLUSTER_LABEL)
-                         and CP_LABEL not in (x["metadata"].get("labels") or {})
-                         and ETCD_LABEL not in (x["metadata"].get("labels") or {}))
+        """machine-never-ready: the first worker's guest never gets an IP (so never a Node). A worker is a Machine of a
+        MachineDeployment (its VSphereVM, named after it, carries no role label: CAPV does not copy them)."""
+        ns, cname = v["metadata"]["namespace"], (v["metadata"].get("labels") or {}).get(CLUSTER_LABEL)
+        workers = sorted(m["metadata"]["name"] for m in k.list(obj_path(CAPI2, "machines", ns)
+                                                               + f"?labelSelector={CLUSTER_LABEL}={cname}")
+                         if MD_LABEL in (m["metadata"].get("labels") or {}))
         return bool(workers) and workers[0] == v["metadata"]["name"]
 
     # --- the etcdadm controller's role --------------------------------------------------------

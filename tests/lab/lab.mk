@@ -6,8 +6,8 @@ LAB_CLI        = $(LAB_PYTHON) $(ROOT)/tests/lab/lab.py
 LAB_GO        ?= $(shell command -v go 2>/dev/null || echo /usr/local/go/bin/go)
 export LAB_GO
 # Who reconciles the Cluster API objects (tests/lab/README.md): `real` - the real Cluster API managers, with the VM
-# guests and the etcdadm controller simulated (guest-sim) - for the demo's lab; make test's lab runs
-# TEST_LAB_CONTROLLERS (capi-sim; tests/integration/real starts a real one of its own).
+# guests and the etcdadm controller simulated (guest-sim) - for the demo's lab and the benchmarks; make test runs two
+# labs of its own (scripts/integration.sh): real for the create tests, the AWX jobs and molecule, capi-sim for the rest.
 LAB_CONTROLLERS ?= real
 export LAB_CONTROLLERS
 

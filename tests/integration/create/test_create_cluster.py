@@ -1,7 +1,8 @@
 """eksa.anywhere.create_cluster end to end in the lab: converge, idempotence, verify, resume.
 
-The bootstrap cluster is the lab's bootstrap API server, vSphere is the lab's simulator and capi-sim stands in for
-the Cluster API controllers (tests/lab/README.md).
+The bootstrap cluster is the lab's bootstrap API server, vSphere is the lab's simulator, and the real Cluster API
+controllers reconcile the clusters (make test runs this package in a lab with LAB_CONTROLLERS=real; tests/lab/README.md).
+Each cluster gets a control-plane endpoint of its own (lab_fixture.endpoint_host): the simulated guest serves its VIP.
 """
 import base64
 import json
@@ -13,6 +14,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
+from lab_fixture import endpoint_host  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 pytestmark = pytest.mark.lab
 
@@ -43,7 +47,10 @@ def run_demo(lab, workdir, extra=(), name=NAME):
     env["ANSIBLE_LOCAL_TEMP"] = str(Path(workdir) / "tmp")
     env["ANSIBLE_NOCOLOR"] = "1"
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name] + list(extra)
+           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name]
+    if not any(str(e).startswith("demo_endpoint_host=") for e in extra):
+        cmd += ["-e", "demo_endpoint_host=%s" % endpoint_host(name)]
+    cmd += list(extra)
     proc = subprocess.run(cmd, env=env, cwd=str(workdir), capture_output=True, text=True, timeout=900, check=False)
     return proc
 
@@ -149,7 +156,11 @@ def test_workload_has_cilium_storage_class_and_eksa_objects(lab, created):
     cluster = kube(lab, kubeconfig, "get", "clusters.anywhere.eks.amazonaws.com", NAME, "-n", "default")
     assert cluster["metadata"]["annotations"]["anywhere.eks.amazonaws.com/managed-by-cli"] == "true"
     nodes = kube(lab, kubeconfig, "get", "nodes")["items"]
-    assert len([n for n in nodes if n["metadata"]["name"].startswith(NAME + "-")]) == 4
+    # the control plane and the workers (with the real controllers an etcd machine's guest registers a Node too,
+    # labelled node-role.kubernetes.io/etcd: tests/lab/README.md, "Deviations")
+    kubelets = [n for n in nodes if n["metadata"]["name"].startswith(NAME + "-")
+                and "node-role.kubernetes.io/etcd" not in (n["metadata"].get("labels") or {})]
+    assert len(kubelets) == 4
 
 
 def test_spec_file_written(created):
@@ -237,7 +248,8 @@ def _start_demo(lab, workdir, name):
     env["ANSIBLE_NOCOLOR"] = "1"
     env["PYTHONUNBUFFERED"] = "1"
     cmd = [str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
-           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name]
+           str(REPO / "playbooks/demo.yml"), "-e", "demo_dir=%s" % workdir, "-e", "demo_cluster_name=%s" % name,
+           "-e", "demo_endpoint_host=%s" % endpoint_host(name)]
     return subprocess.Popen(cmd, env=env, cwd=str(workdir), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 

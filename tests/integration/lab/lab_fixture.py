@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zlib
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,14 @@ def _lab_module():
     import lab  # noqa: WPS433 - tests/lab/lab.py
 
     return lab
+
+
+def endpoint_host(name: str) -> str:
+    """The control-plane endpoint (a loopback address) a test's cluster `name` gets: one of its own. With the real
+    controllers the simulated guest serves each cluster's VIP on it (tests/lab/README.md), so two clusters of a lab,
+    or a test's and `make demo`'s (127.0.0.11), never share one. The same name always gets the same address."""
+    h = zlib.crc32(name.encode())
+    return "127.0.%d.%d" % (100 + h % 100, 1 + (h // 100) % 250)
 
 
 def shared_dir() -> Path:
