@@ -41,7 +41,8 @@ def _spec_text(lab, tmp_path_factory):
     env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", str(REPO / "inventories/localhost/hosts.yml"),
                            str(REPO / "playbooks/demo.yml"), "--tags", "generate", "-e", "demo_dir=%s" % work,
-                           "-e", "demo_cluster_name=%s" % NAME, "-e", "demo_endpoint_host=%s" % endpoint_host(NAME)], env=env, cwd=str(work), capture_output=True, text=True,
+                           "-e", "demo_cluster_name=%s" % NAME, "-e", "demo_endpoint_host=%s" % endpoint_host(NAME)],
+                          env=env, cwd=str(work), capture_output=True, text=True,
                           timeout=300, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:]
     return (work / ("%s.yaml" % NAME)).read_text()

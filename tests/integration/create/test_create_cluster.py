@@ -191,7 +191,8 @@ def test_simulator_holds_one_vm_per_machine(lab, created):
 
 
 def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_path):
-    """capi-sim keeps one worker from ever becoming ready: the wait fails naming the phase, diagnostics are collected,
+    """The lab keeps one worker from ever becoming ready (its guest never gets an IP with the real controllers; capi-sim
+    gives it no node otherwise): the wait fails naming the phase, diagnostics are collected,
     the bootstrap cluster is kept; with the fault lifted, the same command completes with no duplicate VM."""
     name = "faulty"
     faults = Path(lab["LAB_STATE_DIR"]) / "capi-sim-faults.json"
@@ -207,7 +208,7 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     summary = (diagnostics[0] / "summary.txt").read_text()
     assert "faulty-md-0" in summary and "Ready=False" in summary, summary
     assert (diagnostics[0] / "provider-deployments.json").exists()
-    # the lab runs no pods (capi-sim stands in for the controllers): the file says so rather than being absent
+    # the lab runs no pods (its controllers, real or capi-sim, are processes): the file says so rather than being absent
     assert (diagnostics[0] / "provider-logs.txt").read_text() in ("(no provider pods)\n",) or \
         "==> capi-system/" in (diagnostics[0] / "provider-logs.txt").read_text()
     assert "run the same command again to resume" in failed.stdout

@@ -9,8 +9,8 @@ VMs and the etcdadm controller are simulated (guest-sim). The test proves what t
   * the real webhooks answer: a v1beta1 read is converted by the conversion webhook, an immutable-field change is
     refused by the admission webhook (server-side dry run: nothing changes).
 
-If the session's lab runs capi-sim (make test's default), this module starts a lab of its own in real mode
-(${TMPDIR}/eksa-anywhere-lab-real-test) and stops it at the end.
+make test runs it in its real-controller lab (scripts/integration.sh, group [real]). Run on its own against a lab that
+runs capi-sim, it starts a lab of its own in real mode (${TMPDIR}/eksa-anywhere-lab-real-test) and stops it at the end.
 """
 import base64
 import json
