@@ -45,7 +45,7 @@ done
 group() {  # group <name> <state dir> <controllers> <pytest args...>
   local name=$1 state=$2 mode=$3
   shift 3
-  LAB_STATE_DIR=$state LAB_CONTROLLERS=$mode "$py" -m pytest "$@" 2>&1 | sed -u "s/^/[$name] /"
+  LAB_STATE_DIR=$state LAB_CONTROLLERS=$mode PYTHONUNBUFFERED=1 "$py" -m pytest "$@" 2>&1 | sed -u "s/^/[$name] /"
   return "${PIPESTATUS[0]}"
 }
 common=(-m "$marks" -q -p no:cacheprovider "${@}")

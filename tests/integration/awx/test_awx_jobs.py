@@ -150,7 +150,9 @@ def _kubectl_json(lab, kubeconfig, *args):
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_job_canceled_in_a_phase_is_resumed_by_a_new_job(lab, created, tmp_path_factory, point):
     name = "awxk%d" % _KILL_NAMES.index(point)
-    extravars = dict(created["extravars"], cluster_config_data=created["extravars"]["cluster_config_data"].replace(NAME, name))
+    # the cluster's own name and control-plane endpoint (the guest's VIP of awxjob holds awxjob's)
+    spec = created["extravars"]["cluster_config_data"].replace(endpoint_host(NAME), endpoint_host(name))
+    extravars = dict(created["extravars"], cluster_config_data=spec.replace(NAME, name))
     creds = _injected(lab, custom_type=True)
     pdd, runner, stdout = job(lab, tmp_path_factory, "create_cluster.yml", extravars, creds, cancel_at=point)
     assert runner.status == "canceled", stdout[-3000:]
