@@ -58,6 +58,12 @@ ready:
   description: Whether the Cluster is ready.
   returned: always
   type: bool
+paused:
+  description:
+    - Whether the Cluster is paused (C(spec.paused) or the C(cluster.x-k8s.io/paused) annotation) - as C(clusterctl move)
+      leaves it in the cluster it moves from, and in the one it moves to until the move ends.
+  returned: always
+  type: bool
 control_plane:
   description: Ready and total control plane machines.
   returned: when RV(exists)
@@ -72,6 +78,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import move as capi_move
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
@@ -86,7 +93,7 @@ def main():
     )
     require_libs(module)
     p = module.params
-    result = dict(changed=False, reachable=False, exists=False, ready=False)
+    result = dict(changed=False, reachable=False, exists=False, ready=False, paused=False)
     if not p["host"] and isinstance(p["kubeconfig"], str) and ":" not in p["kubeconfig"] and not os.path.exists(p["kubeconfig"]):
         module.exit_json(msg="kubeconfig %s does not exist" % p["kubeconfig"], **result)
     try:
@@ -99,8 +106,10 @@ def main():
     try:
         client.server_version()
         result["reachable"] = True
-        if client.serves(capi_status.CAPI, "Cluster") and client.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"]):
+        cluster = client.serves(capi_status.CAPI, "Cluster") and client.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"])
+        if cluster:
             result["exists"] = True
+            result["paused"] = capi_move.paused(cluster)
             result["ready"] = capi_status.cluster_ready(client, p["name"], p["namespace"])[0]
             result["control_plane"] = capi_status.control_plane_state(client, p["name"], p["namespace"])
             result["workers"] = capi_status.workers_state(client, p["name"], p["namespace"])

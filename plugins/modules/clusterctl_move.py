@@ -17,8 +17,12 @@ description:
   - Pre-checks that the Cluster is ready and every Machine has a node, runs C(clusterctl move) (with retries), then checks
     that every Cluster API object and Secret of the namespace exists in the target (counts per kind) and none is left in the source.
   - The source is given with the eksa.anywhere.k8s_auth options, the target with O(to_kubeconfig).
-  - Idempotent and resumable. A cluster already moved is left alone; a move that was interrupted (objects in both) is completed
-    by running clusterctl move again.
+  - Idempotent and resumable. A cluster already moved is left alone. A move cut short (a killed or canceled job) is made
+    whole. Cut short while creating in the target (the source still complete, and paused - which clusterctl refuses), the
+    source is unpaused and clusterctl move runs again, updating what it created. Cut short while deleting from the source,
+    it is finished as clusterctl would (what is left in the source is marked C(clusterctl.cluster.x-k8s.io/delete-for-move),
+    deleted, its finalizers removed; then the target is unpaused): unpausing that source would let its controllers
+    replace what was already deleted. Cut short before the unpause, the target is unpaused.
 options:
   name:
     description: The cluster's name.
@@ -75,6 +79,11 @@ left_in_source:
   description: Objects per kind still in the source (empty on success).
   returned: always
   type: dict
+resumed:
+  description: What was done to make a move cut short whole, one line per step (empty for a move in one go).
+  returned: always
+  type: list
+  elements: str
 attempts:
   description: How many times clusterctl move ran.
   returned: always
@@ -88,6 +97,7 @@ cmd:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.eksa.anywhere.plugins.module_utils.capi import move as capi_move
 from ansible_collections.eksa.anywhere.plugins.module_utils.capi import status as capi_status
 
 from ansible_collections.eksa.anywhere.plugins.module_utils.k8s import client as k8s_client
@@ -112,6 +122,23 @@ def count(client, namespace, name):
     return counts
 
 
+def verify(module, src, dst, p, result, before):
+    """Every object counted in the source before the move (when known) is in the target, none is left in the source."""
+    if module.check_mode:
+        module.exit_json(**result)
+    try:
+        result["moved"] = count(dst, p["namespace"], p["name"])
+        result["left_in_source"] = count(src, p["namespace"], p["name"])
+    except k8s_client.K8sError as exc:
+        module.fail_json(msg="moved, but cannot verify: %s" % exc, **result)
+    short = dict((k, v - result["moved"].get(k, 0)) for k, v in (before or {}).items() if result["moved"].get(k, 0) < v)
+    leftover = result["left_in_source"]
+    if short or leftover:
+        module.fail_json(msg="clusterctl move did not move everything: missing in target %s; left in source %s; run again to complete it"
+                         % (short or "nothing", leftover or "nothing"), **result)
+    module.exit_json(**result)
+
+
 def main():
     module = AnsibleModule(
         argument_spec=k8s_argument_spec(
@@ -134,9 +161,16 @@ def main():
         src_conn.close()
         module.fail_json(msg="cannot connect to the target cluster: %s" % exc)
     private = PrivateDir()
-    result = dict(changed=False, moved={}, left_in_source={}, attempts=0)
+    result = dict(changed=False, moved={}, left_in_source={}, attempts=0, resumed=[])
     try:
         try:
+            # a move cut short (a killed or canceled job): made whole, or ready for clusterctl move to run again
+            stage = capi_move.inspect(src, dst, p["name"], p["namespace"])
+            if stage in ("creating", "deleting", "unpause"):
+                result["changed"] = True
+                result["resumed"] = capi_move.complete(src, dst, p["name"], p["namespace"], stage, check_mode=module.check_mode)
+                if stage != "creating":
+                    verify(module, src, dst, p, result, before=None)
             in_src = src.serves(capi_status.CAPI, "Cluster") and src.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"])
             in_dst = dst.serves(capi_status.CAPI, "Cluster") and dst.get(capi_status.CAPI, "Cluster", p["name"], p["namespace"])
             if not in_src:
@@ -174,17 +208,7 @@ def main():
             result["stdout"] = waiter.retry(attempt_move, p["retries"], p["retry_delay"], "clusterctl move", retry_on=(CliError,))
         except CliError as exc:
             fail_cli(module, exc, **result)
-        try:
-            result["moved"] = count(dst, p["namespace"], p["name"])
-            result["left_in_source"] = count(src, p["namespace"], p["name"])
-        except k8s_client.K8sError as exc:
-            module.fail_json(msg="moved, but cannot verify: %s" % exc, **result)
-        short = dict((k, v - result["moved"].get(k, 0)) for k, v in before.items() if result["moved"].get(k, 0) < v)
-        leftover = result["left_in_source"]
-        if short or leftover:
-            module.fail_json(msg="clusterctl move did not move everything: missing in target %s; left in source %s; run again to complete it"
-                             % (short or "nothing", leftover or "nothing"), **result)
-        module.exit_json(**result)
+        verify(module, src, dst, p, result, before)
     finally:
         private.cleanup()
         src_conn.close()

@@ -10,6 +10,9 @@ from pathlib import Path
 
 import yaml
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
+from lab_fixture import end_job_processes, job_marker  # noqa: E402  pylint: disable=wrong-import-position,import-error
+
 REPO = Path(__file__).resolve().parents[3]
 VENV_BIN = Path(sys.executable).parent
 
@@ -41,8 +44,8 @@ def _injected(lab, custom_type):
 def job(lab, tmp_path_factory, playbook, extravars, envvars, cancel_at=None):
     """One AWX job: a fresh private data directory, the project, extra vars and injected credentials.
 
-    ``cancel_at``: cancel the job (as AWX's Cancel does: the runner ends ansible-playbook and what it runs) as soon as
-    a line containing it is printed.
+    ``cancel_at``: cancel the job as AWX's Cancel does as soon as a line containing it is printed: the runner ends
+    ansible-playbook, and the job's container ends with whatever the job still ran in it (``end_job_processes``).
     """
     pdd = tmp_path_factory.mktemp("job")
     shutil.copytree(REPO / "awx", pdd / "project")
@@ -52,6 +55,8 @@ def job(lab, tmp_path_factory, playbook, extravars, envvars, cancel_at=None):
         "ANSIBLE_LOCAL_TEMP": str(pdd / "tmp"), "ANSIBLE_NOCOLOR": "1",
     }
     env.update(envvars)
+    marker = job_marker()
+    env.update(marker)
     seen = {"cancel": False}
 
     def on_event(event):
@@ -63,6 +68,7 @@ def job(lab, tmp_path_factory, playbook, extravars, envvars, cancel_at=None):
 
     runner = ansible_runner.run(private_data_dir=str(pdd), playbook=playbook, extravars=extravars, envvars=env,
                                 quiet=True, timeout=900, event_handler=on_event, cancel_callback=lambda: seen["cancel"])
+    end_job_processes(marker)
     stdout = runner.stdout.read()
     return pdd, runner, stdout
 

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "lab"))
-from lab_fixture import endpoint_host  # noqa: E402  pylint: disable=wrong-import-position,import-error
+from lab_fixture import end_job_processes, endpoint_host, job_marker  # noqa: E402  pylint: disable=wrong-import-position,import-error
 
 pytestmark = pytest.mark.lab
 
@@ -220,24 +220,29 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     assert len(vms_of(lab, name)) == 7
 
 
-# make test kills a run in three phases (before any Cluster API object, while machines come up, during the move);
+# make test kills a run in three phases (before any Cluster API object, while machines come up, during the move: while
+# clusterctl move creates in the workload cluster and while it deletes from the bootstrap cluster);
 # make integration-all adds the other five (marked slow): each costs a create and a resume
 _SLOW = pytest.mark.slow
+MOVE = "Moving cluster management from bootstrap to workload cluster"
+MOVE_DELETING = MOVE + " (while deleting from the bootstrap cluster)"
 KILL_POINTS = [
     "Creating new bootstrap cluster",
     pytest.param("Installing cluster-api providers on bootstrap cluster", marks=_SLOW),
     pytest.param("Creating new workload cluster", marks=_SLOW),
     pytest.param("etcd: ", marks=_SLOW),  # make test's time went to tests/integration/real (a create of its own)
     pytest.param("Installing networking on workload cluster", marks=_SLOW),
-    "Moving cluster management from bootstrap to workload cluster",
+    MOVE,  # killed with the Cluster in both clusters, while clusterctl move creates in the workload cluster
+    pytest.param(MOVE_DELETING, id="Moving cluster management, while deleting from the bootstrap cluster"),
     pytest.param("Creating EKS-A CRDs instances on workload cluster", marks=_SLOW),
     pytest.param("Writing cluster config file", marks=_SLOW),
 ]
 _KILL_NAMES = [p.values[0] if hasattr(p, "values") else p for p in KILL_POINTS]
 
 
-def _start_demo(lab, workdir, name):
+def _start_demo(lab, workdir, name, marker=None):
     env = dict(os.environ)
+    env.update(marker or {})
     env.update({k: v for k, v in lab.items() if isinstance(v, str)})
     env["EKSA_VSPHERE_USERNAME"] = lab["LAB_VSPHERE_USERNAME"]
     env["EKSA_VSPHERE_PASSWORD"] = lab["LAB_VSPHERE_PASSWORD"]
@@ -255,6 +260,30 @@ def _start_demo(lab, workdir, name):
                             start_new_session=True)
 
 
+def _wait_half_moved(lab, name, deleting, timeout=120):
+    """Until clusterctl move is half done: the Cluster in both clusters, and either still creating in the workload
+    cluster or (``deleting``) already deleting Machines from the bootstrap cluster. The kill then leaves a move cut short
+    at that stage, which the next run must make whole."""
+    import time  # pylint: disable=import-outside-toplevel
+
+    def names(kubeconfig, kind):
+        out = subprocess.run([os.path.join(lab["LAB_BIN"], "kubectl"), "--kubeconfig", kubeconfig, "get", kind, "-n", "eksa-system",
+                              "-l", "cluster.x-k8s.io/cluster-name=%s" % name, "-o", "name"],
+                             capture_output=True, text=True, timeout=30, check=False).stdout.split()
+        return set(out)
+    workload, bootstrap = lab["LAB_WORKLOAD_KUBECONFIG"], lab["LAB_BOOTSTRAP_KUBECONFIG"]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if deleting:
+            moved = names(workload, "machines.cluster.x-k8s.io")
+            if moved and moved - names(bootstrap, "machines.cluster.x-k8s.io") and names(bootstrap, "clusters.cluster.x-k8s.io"):
+                return
+        elif names(workload, "clusters.cluster.x-k8s.io") and names(bootstrap, "clusters.cluster.x-k8s.io"):
+            return
+        time.sleep(0.02)
+    pytest.fail("clusterctl move of %s was never caught half done (%s) within %ss" % (name, "deleting" if deleting else "creating", timeout))
+
+
 @pytest.mark.parametrize("point", KILL_POINTS)
 def test_killed_during_a_phase_then_rerun_completes(lab, tmp_path, point):
     """The playbook (and whatever it runs: clusterctl, modules) is killed as a phase starts; the same command completes
@@ -262,19 +291,30 @@ def test_killed_during_a_phase_then_rerun_completes(lab, tmp_path, point):
     import signal  # pylint: disable=import-outside-toplevel
     import time  # pylint: disable=import-outside-toplevel
     name = "kill%d" % _KILL_NAMES.index(point)
-    proc = _start_demo(lab, tmp_path, name)
+    marker = job_marker()
+    proc = _start_demo(lab, tmp_path, name, marker)
     seen = []
     for line in proc.stdout:
         seen.append(line)
+        if MOVE in line and point.startswith(MOVE):
+            _wait_half_moved(lab, name, deleting=point == MOVE_DELETING)
+            os.killpg(proc.pid, signal.SIGKILL)
+            end_job_processes(marker)
+            break
         if point in line:
             time.sleep(0.5)  # into the phase, not before it
             os.killpg(proc.pid, signal.SIGKILL)
+            end_job_processes(marker)  # the workers are sessions of their own: the machine goes with all of them
             break
     proc.wait(timeout=60)
-    assert any(point in line for line in seen), "".join(seen[-40:])
+    assert any((MOVE if point.startswith(MOVE) else point) in line for line in seen), "".join(seen[-40:])
     again = run_demo(lab, tmp_path, name=name)
     assert again.returncode == 0, again.stdout[-4000:]
     assert "🎉 Cluster created!" in again.stdout
+    if point.startswith(MOVE):
+        assert "A move cut short by an earlier run was completed" in again.stdout, again.stdout[-4000:]
+        step = "deleted from the source what clusterctl move had not" if point == MOVE_DELETING else "in the source, for clusterctl move to run again"
+        assert step in again.stdout, again.stdout[-4000:]
     wl = kube(lab, lab["LAB_WORKLOAD_KUBECONFIG"], "get", "machines.cluster.x-k8s.io", "-n", "eksa-system")
     assert len(own(wl["items"], name)) == 7
     bs = kube(lab, lab["LAB_BOOTSTRAP_KUBECONFIG"], "get", "clusters.cluster.x-k8s.io,machines.cluster.x-k8s.io", "-n", "eksa-system")

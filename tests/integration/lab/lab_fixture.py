@@ -48,6 +48,48 @@ def endpoint_host(name: str) -> str:
     return "127.0.%d.%d" % (100 + h % 100, 1 + (h // 100) % 250)
 
 
+JOB_MARKER = "EKSA_TEST_JOB"
+
+
+def job_marker() -> dict:
+    """An environment variable to give a job (ansible-playbook or an AWX job) so that every process it starts can be
+    found again by :func:`end_job_processes`."""
+    return {JOB_MARKER: os.urandom(8).hex()}
+
+
+def end_job_processes(marker: dict, rounds: int = 20) -> int:
+    """SIGKILL every process left from a job: the processes whose environment holds the job's marker.
+
+    A job killed as a machine or a container ends: AWX runs a job in an execution environment's container (or a container
+    group's pod), and a canceled job's container goes with everything in it. ansible-runner's cancel alone kills
+    ansible-playbook's process group, and since ansible-core 2.21 each worker is a session of its own, so a module
+    and what it runs (clusterctl) would go on as orphans. Returns how many processes were killed."""
+    import signal  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+
+    (key, value), = marker.items()
+    needle = ("%s=%s" % (key, value)).encode() + b"\0"
+    killed = 0
+    for _ in range(rounds):
+        found = 0
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit() or int(entry) == os.getpid():
+                continue
+            try:
+                with open("/proc/%s/environ" % entry, "rb") as handle:
+                    if needle not in handle.read() + b"\0":
+                        continue
+                os.kill(int(entry), signal.SIGKILL)
+                found += 1
+            except (OSError, ProcessLookupError):
+                continue
+        if not found:
+            break
+        killed += found
+        time.sleep(0.2)
+    return killed
+
+
 def shared_dir() -> Path:
     return Path(os.environ.get("EKSA_SHARED_DIR") or REPO.parent / "shared").resolve()
 
