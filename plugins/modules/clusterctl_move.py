@@ -21,7 +21,7 @@ description:
     whole. Cut short while creating in the target (the source still complete, and paused - which clusterctl refuses), the
     source is unpaused and clusterctl move runs again, updating what it created. Cut short while deleting from the source,
     it is finished as clusterctl would (what is left in the source is marked C(clusterctl.cluster.x-k8s.io/delete-for-move),
-    deleted, its finalizers removed; then the target is unpaused): unpausing that source would let its controllers
+    deleted, its finalizers removed; then the target is unpaused) - unpausing that source would let its controllers
     replace what was already deleted. Cut short before the unpause, the target is unpaused.
 options:
   name:
