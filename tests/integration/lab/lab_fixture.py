@@ -70,7 +70,7 @@ def end_job_processes(marker: dict, rounds: int = 20) -> int:
     (key, value), = marker.items()
     needle = ("%s=%s" % (key, value)).encode() + b"\0"
     killed = 0
-    for _ in range(rounds):
+    for _round in range(rounds):
         found = 0
         for entry in os.listdir("/proc"):
             if not entry.isdigit() or int(entry) == os.getpid():

@@ -80,14 +80,13 @@ class Cluster(object):
 
 
 def objects(name="c1", paused=False, machines=("m1", "m2")):
-    out = [{"apiVersion": CAPI, "kind": "Cluster", "metadata": {"name": name, "namespace": NS, "finalizers": ["cluster.cluster.x-k8s.io"]},
-            "spec": {"paused": True} if paused else {}},
-           {"apiVersion": CAPI, "kind": "MachineSet", "metadata": {"name": name + "-md-0", "namespace": NS,
-                                                                    "labels": {"cluster.x-k8s.io/cluster-name": name}}}]
+    labels = {"cluster.x-k8s.io/cluster-name": name}
+    out = [{"apiVersion": CAPI, "kind": "Cluster", "spec": {"paused": True} if paused else {},
+            "metadata": {"name": name, "namespace": NS, "finalizers": ["cluster.cluster.x-k8s.io"]}},
+           {"apiVersion": CAPI, "kind": "MachineSet", "metadata": {"name": name + "-md-0", "namespace": NS, "labels": labels}}]
     for m in machines:
-        out.append({"apiVersion": CAPI, "kind": "Machine", "metadata": {"name": "%s-%s" % (name, m), "namespace": NS,
-                                                                       "labels": {"cluster.x-k8s.io/cluster-name": name},
-                                                                       "finalizers": ["machine.cluster.x-k8s.io"]}})
+        out.append({"apiVersion": CAPI, "kind": "Machine",
+                    "metadata": {"name": "%s-%s" % (name, m), "namespace": NS, "labels": labels, "finalizers": ["machine.cluster.x-k8s.io"]}})
     out.append({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": name + "-kubeconfig", "namespace": NS}})
     return out
 
