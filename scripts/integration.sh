@@ -53,7 +53,7 @@ group() {  # group <name> <state dir> <controllers> <pytest args...>
   LAB_STATE_DIR=$state LAB_CONTROLLERS=$mode PYTHONUNBUFFERED=1 "$py" -m pytest "$@" 2>&1 | sed -u "s/^/[$name] /"
   return "${PIPESTATUS[0]}"
 }
-common=(-m "$marks" -q -p no:cacheprovider "${@}")
+common=(-m "$marks" -q -p no:cacheprovider --durations=15 "${@}")  # each group's slowest tests, for its time budget
 start=$(date +%s)
 if [ "${INTEGRATION_JOBS:-2}" = 1 ]; then
   group real "$real_state" real "${real_tests[@]}" "${real_ignore[@]}" "${common[@]}"; real_rc=$?

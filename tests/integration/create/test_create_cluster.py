@@ -220,14 +220,15 @@ def test_never_ready_machine_times_out_with_diagnostics_then_resumes(lab, tmp_pa
     assert len(vms_of(lab, name)) == 7
 
 
-# make test kills a run in three phases (before any Cluster API object, while machines come up, during the move: while
-# clusterctl move creates in the workload cluster and while it deletes from the bootstrap cluster);
-# make integration-all adds the other five (marked slow): each costs a create and a resume
+# make test kills a run during the move, twice: while clusterctl move creates in the workload cluster and while it
+# deletes from the bootstrap cluster (the AWX jobs cancel one before the move, tests/integration/awx);
+# make integration-all adds the other seven (marked slow): each costs a create and a resume
 _SLOW = pytest.mark.slow
 MOVE = "Moving cluster management from bootstrap to workload cluster"
 MOVE_DELETING = MOVE + " (while deleting from the bootstrap cluster)"
 KILL_POINTS = [
-    "Creating new bootstrap cluster",
+    # with the lab's bootstrap cluster, a kill here is a fresh create again: the cheapest of the slow ones
+    pytest.param("Creating new bootstrap cluster", marks=_SLOW),
     pytest.param("Installing cluster-api providers on bootstrap cluster", marks=_SLOW),
     pytest.param("Creating new workload cluster", marks=_SLOW),
     pytest.param("etcd: ", marks=_SLOW),  # make test's time went to tests/integration/real (a create of its own)
